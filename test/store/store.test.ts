@@ -1,0 +1,187 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store, SCHEMA_VERSION, configHash, type RunStart } from '../../src/store/index.js';
+import { tempDir } from './helpers.js';
+
+const VERSIONS = { sfn: '0.1.0', tfjs: '4.22.0', node: process.versions.node };
+
+function runStart(experimentId: number, over: Partial<RunStart> = {}): RunStart {
+  return {
+    experimentId,
+    optimiser: 'adam',
+    preset: null,
+    seed: 0,
+    config: { lr: 0.01, epochs: 3 },
+    backend: 'cpu',
+    versions: VERSIONS,
+    ...over,
+  };
+}
+
+test('open creates the folders, uses WAL and records the schema version', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'nested', 'deeper', 'sfn.db');
+    const store = Store.open(path);
+    store.close();
+    assert.ok(existsSync(path));
+    const raw = new Database(path);
+    assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[]).map((r) => r.name);
+    assert.deepEqual(tables, ['experiments', 'metric_keys', 'metrics', 'runs']);
+    raw.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('experiments are found by name and identity, not duplicated', () => {
+  const store = Store.open(':memory:');
+  const a = store.findOrCreateExperiment('uci-energy', { epochs: 6000, dataset: 'uci-energy' });
+  const again = store.findOrCreateExperiment('uci-energy', { dataset: 'uci-energy', epochs: 6000 }); // key order
+  const other = store.findOrCreateExperiment('uci-energy', { dataset: 'uci-energy', epochs: 10 });
+  assert.equal(again.id, a.id);
+  assert.notEqual(other.id, a.id);
+  assert.deepEqual(a.config, { dataset: 'uci-energy', epochs: 6000 });
+  assert.equal(a.configHash, configHash({ epochs: 6000, dataset: 'uci-energy' }));
+  assert.deepEqual(
+    store.listExperiments().map((e) => [e.id, e.runs]),
+    [
+      [a.id, 0],
+      [other.id, 0],
+    ],
+  );
+  store.close();
+});
+
+test('round trip: a run, its metrics (NaN and infinities included), its outcome and the readers', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'sfn.db');
+    let store = Store.open(path);
+    const exp = store.findOrCreateExperiment('fashion-mnist', { dataset: 'fashion-mnist' });
+    const begun = store.beginRun(runStart(exp.id, { optimiser: 'ours', preset: 'paper', seed: 7 }));
+    assert.equal(begun.action, 'start');
+    const runId = begun.run.id;
+    const w = store.metricsWriter(runId, { flushRows: 4 });
+    const losses = [2.5, 1.25, 0.75, Number.NaN, Number.POSITIVE_INFINITY];
+    losses.forEach((loss, step) => {
+      const at = { step, epoch: Math.floor(step / 2), wallTime: step * 0.5 + 0.1, wallTimeExclEval: step * 0.4 };
+      w.writeStep(at, { train_loss: loss, lr: 0.1 * (step + 1) });
+      if (step % 2 === 0) w.write({ ...at, key: 'val_loss', value: loss + 1 });
+    });
+    store.finishRun(runId, { status: 'diverged', error: 'non-finite loss', wallSeconds: 2.5, evalSeconds: 0.5, steps: 5 });
+    store.close();
+
+    store = Store.open(path);
+    const [run] = store.listRuns();
+    assert.equal(run.id, runId);
+    assert.equal(run.experiment, 'fashion-mnist');
+    assert.equal(run.optimiser, 'ours');
+    assert.equal(run.preset, 'paper');
+    assert.equal(run.seed, 7);
+    assert.deepEqual(run.config, { lr: 0.01, epochs: 3 });
+    assert.deepEqual(run.versions, VERSIONS);
+    assert.equal(run.status, 'diverged');
+    assert.equal(run.error, 'non-finite loss');
+    assert.equal(run.wallSeconds, 2.5);
+    assert.equal(run.evalSeconds, 0.5);
+    assert.equal(run.steps, 5);
+    assert.equal(run.pid, process.pid);
+    assert.ok(run.finishedAt! >= run.startedAt);
+
+    assert.deepEqual(store.metricKeys(runId), ['lr', 'train_loss', 'val_loss']);
+    const series = store.metricSeries(runId, 'train_loss');
+    assert.deepEqual(
+      series.map((p) => p.value),
+      losses,
+    );
+    assert.deepEqual(
+      series.map((p) => [p.step, p.epoch, p.wallTime, p.wallTimeExclEval]),
+      losses.map((_, s) => [s, Math.floor(s / 2), s * 0.5 + 0.1, s * 0.4]),
+    );
+    assert.deepEqual(
+      store.metricSeries(runId, 'val_loss').map((p) => [p.step, p.value]),
+      [
+        [0, 3.5],
+        [2, 1.75],
+        [4, Number.POSITIVE_INFINITY],
+      ],
+    );
+    assert.deepEqual(store.finalAndLowest(runId, 'train_loss'), {
+      final: { step: 4, value: Number.POSITIVE_INFINITY },
+      lowest: { step: 2, value: 0.75 },
+    });
+    assert.deepEqual(store.finalAndLowest(runId, 'lr').final, { step: 4, value: 0.5 });
+    assert.deepEqual(store.finalAndLowest(runId, 'no_such_key'), { final: null, lowest: null });
+    assert.deepEqual(store.metricSeries(runId, 'no_such_key'), []);
+    store.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('listRuns filters by experiment, optimiser, preset, status and seed', () => {
+  const store = Store.open(':memory:');
+  const uci = store.findOrCreateExperiment('uci-energy', {});
+  const fm = store.findOrCreateExperiment('fashion-mnist', {});
+  const ids: Record<string, number> = {};
+  for (const [exp, opt, preset, seed, status] of [
+    [uci, 'adam', null, 0, 'completed'],
+    [uci, 'adam', null, 1, 'diverged'],
+    [uci, 'sgd', null, 0, 'failed'],
+    [uci, 'ours', 'code', 0, 'completed'],
+    [uci, 'ours', 'paper', 0, 'completed'],
+    [fm, 'adam', null, 0, 'completed'],
+  ] as const) {
+    const b = store.beginRun(runStart(exp.id, { optimiser: opt, preset, seed }));
+    assert.equal(b.action, 'start');
+    store.finishRun(b.run.id, { status });
+    ids[`${exp.name}/${opt}/${preset}/${seed}`] = b.run.id;
+  }
+  const names = (f: Parameters<Store['listRuns']>[0]) =>
+    store.listRuns(f).map((r) => `${r.experiment}/${r.optimiser}/${r.preset}/${r.seed}`);
+  assert.equal(store.listRuns().length, 6);
+  assert.deepEqual(names({ experiment: 'fashion-mnist' }), ['fashion-mnist/adam/null/0']);
+  assert.deepEqual(names({ experiment: 'uci-energy', optimiser: 'adam' }), ['uci-energy/adam/null/0', 'uci-energy/adam/null/1']);
+  assert.deepEqual(names({ optimiser: ['sgd', 'ours'] }), ['uci-energy/ours/code/0', 'uci-energy/ours/paper/0', 'uci-energy/sgd/null/0']);
+  assert.deepEqual(names({ preset: 'paper' }), ['uci-energy/ours/paper/0']);
+  assert.deepEqual(names({ status: ['diverged', 'failed'] }), ['uci-energy/adam/null/1', 'uci-energy/sgd/null/0']);
+  assert.deepEqual(names({ seed: 1 }), ['uci-energy/adam/null/1']);
+  assert.deepEqual(names({ experimentId: fm.id }), ['fashion-mnist/adam/null/0']);
+  assert.deepEqual(names({ optimiser: [] }), []);
+  assert.equal(store.listExperiments().find((e) => e.id === uci.id)!.runs, 5);
+  store.close();
+});
+
+test('finishing or writing to a run that does not exist is an error', () => {
+  const store = Store.open(':memory:');
+  assert.throws(() => store.finishRun(99, { status: 'completed' }), /no such run/);
+  assert.throws(() => store.metricsWriter(99), /no such run/);
+  store.close();
+});
+
+test('a database from a newer sfn is refused; read-only open needs an existing file', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'new.db');
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+    raw.close();
+    assert.throws(() => Store.open(path), /newer than this sfn understands/);
+    assert.throws(() => Store.open(join(dir, 'missing.db'), { readonly: true }), /no results database at .*missing\.db/);
+    const ok = join(dir, 'ok.db');
+    Store.open(ok).close();
+    const ro = Store.open(ok, { readonly: true });
+    assert.deepEqual(ro.listRuns(), []);
+    ro.close();
+  } finally {
+    cleanup();
+  }
+});
