@@ -1,0 +1,120 @@
+/**
+ * Fetches one file (http(s) URL or local path) into the cache atomically: bytes go to a temporary
+ * file next to the destination, are hashed on the way, and only a file whose size and checksum
+ * match the registry is renamed into place. On any failure the temporary file is removed, so the
+ * cache never holds a partial or corrupt file.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { preferredChecksum, type RemoteFile } from './registry.js';
+
+export type Source = { kind: 'url'; url: string } | { kind: 'file'; path: string };
+
+export interface FetchOptions {
+  /** called with the running byte count and the expected total */
+  onBytes?: (bytes: number, total: number) => void;
+  /** abort an HTTP download when no bytes arrive for this long (ms) */
+  idleTimeoutMs?: number;
+  /** label for messages, e.g. "fashion-mnist/train-labels-idx1-ubyte.gz" */
+  label?: string;
+}
+
+export function describeSource(s: Source): string {
+  return s.kind === 'url' ? s.url : s.path;
+}
+
+export async function fetchVerified(source: Source, dest: string, file: RemoteFile, opts: FetchOptions = {}): Promise<void> {
+  const label = opts.label ?? file.name;
+  const { algorithm, hex } = preferredChecksum(file);
+  await mkdir(path.dirname(dest), { recursive: true });
+  const temp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
+  const hash = createHash(algorithm);
+  let bytes = 0;
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      for await (const chunk of readSource(source, label, opts.idleTimeoutMs ?? 60_000)) {
+        hash.update(chunk);
+        await handle.write(chunk);
+        bytes += chunk.length;
+        if (bytes > file.bytes) {
+          throw new Error(`${label}: ${describeSource(source)} sent more than the expected ${file.bytes} bytes; ` +
+            'the source holds a different file (check the mirror or URL)');
+        }
+        opts.onBytes?.(bytes, file.bytes);
+      }
+    } finally {
+      await handle.close();
+    }
+    if (bytes !== file.bytes) {
+      throw new Error(`${label}: ${describeSource(source)} gave ${bytes} bytes, expected ${file.bytes} ` +
+        '(truncated download or a different file); nothing was stored, try again');
+    }
+    const got = hash.digest('hex');
+    if (got !== hex) {
+      throw new Error(`${label}: ${algorithm} checksum mismatch for ${describeSource(source)}: ` +
+        `expected ${hex}, got ${got}; the file was not stored (check the mirror or URL)`);
+    }
+    await rename(temp, dest);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+async function* readSource(source: Source, label: string, idleTimeoutMs: number): AsyncGenerator<Uint8Array> {
+  if (source.kind === 'file') {
+    const info = await stat(source.path).catch(() => undefined);
+    if (!info?.isFile()) {
+      throw new Error(`${label}: mirror has no such file: ${source.path} ` +
+        '(a mirror folder must be laid out as <mirror>/<dataset>/<file>)');
+    }
+    for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+    return;
+  }
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), idleTimeoutMs);
+  const rearm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(), idleTimeoutMs);
+  };
+  try {
+    let response: Response;
+    try {
+      response = await fetch(source.url, { signal: controller.signal, redirect: 'follow' });
+    } catch (err) {
+      throw new Error(`${label}: could not download ${source.url}: ${causeOf(err, controller, idleTimeoutMs)}`);
+    }
+    if (!response.ok || response.body === null) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Error(`${label}: download of ${source.url} failed: HTTP ${response.status} ${response.statusText}`.trimEnd());
+    }
+    rearm();
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        let part: ReadableStreamReadResult<Uint8Array>;
+        try {
+          part = await reader.read();
+        } catch (err) {
+          throw new Error(`${label}: download of ${source.url} broke off: ${causeOf(err, controller, idleTimeoutMs)}`);
+        }
+        if (part.done) break;
+        rearm();
+        yield part.value;
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function causeOf(err: unknown, controller: AbortController, idleTimeoutMs: number): string {
+  if (controller.signal.aborted) return `no data for ${Math.round(idleTimeoutMs / 1000)} s`;
+  const e = err as { message?: string; cause?: { message?: string; code?: string } };
+  return [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(': ');
+}
