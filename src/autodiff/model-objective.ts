@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from './objective.js';
 import type { ModelDef } from '../models/zoo.js';
+import { parameterCount, type LayerNode } from '../models/spec.js';
+import { ParamTable } from './param-table.js';
+import { forwardPass, type ForwardRecord } from './forward-pass.js';
+import { backwardPass, type BackwardRecord } from './backward-pass.js';
+import { tangentPass } from './tangent-pass.js';
+import { lossForward, type LossCache } from './layers/loss.js';
+import { hessianByBatches } from './hessian.js';
 
 /**
  * One minibatch. x: [batch, ...inputShape]; targets: [batch, outputs] for 'mse', class labels as
@@ -12,18 +19,176 @@ export interface Batch {
   mask: tf.Tensor1D;
 }
 
-/** Batch statistics of every batch-norm layer, from the last forward pass in training mode. */
+/** Batch statistics of every batch-norm layer, from the forward pass in training mode. */
 export type BatchNormStatistics = Map<string, { mean: tf.Tensor1D; variance: tf.Tensor1D }>;
 
 export interface ModelObjective extends Objective {
   /** batch statistics (training mode) for updating the running averages; caller owns the tensors */
   batchNormStatistics(): BatchNormStatistics;
-  /** frees the cached forward pass; the Objective must not be used afterwards */
+  /** frees the cached passes; the Objective must not be used afterwards */
   dispose(): void;
 }
 
-// WORK IN PROGRESS (lead): the hand-written Pearlmutter R-operator engine goes here.
-export function modelObjective(def: ModelDef, params: tf.Tensor1D, batch: Batch): ModelObjective {
-  void def; void params; void batch;
-  throw new Error('modelObjective: not implemented yet');
+export interface ModelObjectiveOptions {
+  /** verify that every parameter is finite (one device read); default true */
+  checkFinite?: boolean;
+  /** directions per batched HVP when building the explicit Hessian */
+  hessianChunk?: number;
+}
+
+/**
+ * The Objective of a model on one batch, with exact curvature products from a hand-written
+ * Pearlmutter R-operator pass (forward mode on the forward pass, then the backward pass of the
+ * pair): about two gradients' cost per product and no nested tape, so TensorFlow.js's
+ * second-order gradients are never used. The forward and backward passes are computed once and
+ * kept for every product on the same parameters and batch.
+ */
+export function modelObjective(def: ModelDef, params: tf.Tensor1D, batch: Batch, opts: ModelObjectiveOptions = {}): ModelObjective {
+  return new RopObjective(def, params, batch, opts);
+}
+
+class RopObjective implements ModelObjective {
+  readonly size: number;
+  private readonly table: ParamTable;
+  private fwd: (ForwardRecord & { loss: tf.Scalar; gy: tf.Tensor; lossCache: LossCache }) | null = null;
+  private bwd: (BackwardRecord & { grad: tf.Tensor1D }) | null = null;
+  private disposed = false;
+
+  constructor(private readonly def: ModelDef, params: tf.Tensor1D, private readonly batch: Batch, private readonly opts: ModelObjectiveOptions) {
+    this.size = parameterCount(def.spec);
+    if (params.rank !== 1 || params.shape[0] !== this.size) {
+      throw new Error(`model ${def.spec.name} has ${this.size} parameters, but the parameter vector has shape [${params.shape.join(', ')}]`);
+    }
+    if (opts.checkFinite ?? true) assertFinite(params, `parameters of ${def.spec.name}`);
+    validateBatch(def, batch);
+    this.table = new ParamTable(def.spec, params);
+  }
+
+  private forward() {
+    this.assertLive();
+    if (this.fwd === null) {
+      this.fwd = tidyKeep(() => {
+        const rec = forwardPass(this.def.spec, this.table, this.batch.x);
+        const out = rec.values[rec.values.length - 1];
+        const { loss, gy, cache } = lossForward(this.def.loss, out, this.batch.targets, this.batch.mask);
+        return { ...rec, loss, gy, lossCache: cache };
+      });
+    }
+    return this.fwd!;
+  }
+
+  private backward() {
+    const f = this.forward();
+    if (this.bwd === null) {
+      this.bwd = tidyKeep(() => {
+        const rec = backwardPass(this.def.spec, this.table, f, f.gy);
+        const grad = this.table.flatten(rec.paramGrads, 1).reshape([this.size]) as tf.Tensor1D;
+        return { nodeGrads: rec.nodeGrads, bnBack: rec.bnBack, paramGrads: new Map<string, tf.Tensor>(), grad };
+      });
+    }
+    return this.bwd!;
+  }
+
+  loss(): tf.Scalar {
+    return this.forward().loss.clone();
+  }
+
+  grad(): tf.Tensor1D {
+    return this.backward().grad.clone();
+  }
+
+  lossAndGrad(): { loss: tf.Scalar; grad: tf.Tensor1D } {
+    return { loss: this.loss(), grad: this.grad() };
+  }
+
+  hvp(v: tf.Tensor1D): tf.Tensor1D {
+    if (v.rank !== 1 || v.shape[0] !== this.size) {
+      throw new Error(`hvp: direction must have shape [${this.size}] (the parameter count of ${this.def.spec.name}), got [${v.shape.join(', ')}]`);
+    }
+    return tf.tidy(() => this.hvpBatch(v.reshape([1, this.size]) as tf.Tensor2D).reshape([this.size]) as tf.Tensor1D);
+  }
+
+  hvpBatch(vs: tf.Tensor2D): tf.Tensor2D {
+    if (vs.rank !== 2 || vs.shape[1] !== this.size) {
+      throw new Error(`hvpBatch: directions must have shape [k, ${this.size}], got [${vs.shape.join(', ')}]`);
+    }
+    const f = this.forward();
+    const b = this.backward();
+    return tf.tidy(() => {
+      const dirs = this.table.directions(vs);
+      const products = tangentPass(this.def.spec, this.table, dirs, vs.shape[0], f, b, f.lossCache);
+      return this.table.flatten(products, vs.shape[0]) as tf.Tensor2D;
+    });
+  }
+
+  hessian(): Promise<Float64Array> {
+    return hessianByBatches(this, this.opts.hessianChunk ?? 256);
+  }
+
+  batchNormStatistics(): BatchNormStatistics {
+    const f = this.forward();
+    const out: BatchNormStatistics = new Map();
+    this.def.spec.nodes.forEach((n: LayerNode, i) => {
+      if (n.op === 'batchnorm') {
+        const c = f.bn[i]!;
+        out.set(n.state, { mean: c.mean.clone(), variance: c.variance.clone() });
+      }
+    });
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.fwd) tf.dispose(collectTensors(this.fwd));
+    if (this.bwd) tf.dispose(collectTensors(this.bwd));
+    this.table.dispose();
+    this.fwd = null;
+    this.bwd = null;
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error('this Objective has been disposed');
+  }
+}
+
+function validateBatch(def: ModelDef, batch: Batch): void {
+  const want = def.spec.inputShape;
+  const got = batch.x.shape.slice(1);
+  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+    throw new Error(`model ${def.spec.name} expects inputs of shape [batch, ${want.join(', ')}], got [${batch.x.shape.join(', ')}]`);
+  }
+  const rows = batch.x.shape[0];
+  if (batch.mask.shape[0] !== rows || batch.targets.shape[0] !== rows) {
+    throw new Error(`batch rows disagree: inputs ${rows}, targets ${batch.targets.shape[0]}, mask ${batch.mask.shape[0]}`);
+  }
+}
+
+export function assertFinite(t: tf.Tensor, what: string): void {
+  const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(t))).dataSync()[0]);
+  if (bad) {
+    const values = t.dataSync();
+    const i = values.findIndex((x) => !Number.isFinite(x));
+    throw new Error(`${what}: non-finite value ${values[i]} at index ${i}; the run has diverged or the input is corrupt`);
+  }
+}
+
+/** every tensor reachable from a plain object/array/map structure */
+function collectTensors(x: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (x instanceof tf.Tensor) out.push(x);
+  else if (Array.isArray(x)) x.forEach((y) => collectTensors(y, out));
+  else if (x instanceof Map) x.forEach((y) => collectTensors(y, out));
+  else if (x !== null && typeof x === 'object') Object.values(x).forEach((y) => collectTensors(y, out));
+  return out;
+}
+
+/** like tf.tidy for any structure: frees intermediates, keeps (tf.keep) every tensor the result holds */
+function tidyKeep<T>(fn: () => T): T {
+  let out: T | undefined;
+  const kept = tf.tidy(() => {
+    out = fn();
+    return collectTensors(out);
+  });
+  kept.forEach((t) => tf.keep(t));
+  return out as T;
 }

@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Objective } from './objective.js';
+
+/**
+ * The explicit Hessian from batched Hessian-vector products with identity columns, `chunk`
+ * directions per pass, returned in float64 (row-major). The product is symmetrised exactly
+ * (H + H^T)/2 is NOT applied: callers can measure the asymmetry as a float32 error estimate.
+ */
+export async function hessianByBatches(objective: Objective, chunk: number): Promise<Float64Array> {
+  const n = objective.size;
+  if (n > 20000) throw new Error(`hessian(): ${n} parameters is too many for an explicit Hessian (limit 20000); use hvp()`);
+  const out = new Float64Array(n * n);
+  for (let start = 0; start < n; start += chunk) {
+    const k = Math.min(chunk, n - start);
+    const block = tf.tidy(() => {
+      const eye = tf.oneHot(tf.range(start, start + k, 1, 'int32'), n).toFloat() as tf.Tensor2D;
+      return objective.hvpBatch(eye);
+    });
+    const data = await block.data();
+    block.dispose();
+    out.set(data, start * n); // row i of H is H e_i (H symmetric)
+  }
+  return out;
+}

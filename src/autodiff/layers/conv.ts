@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilter } from './conv-filter-grad.js';
+import type { Padding } from '../../models/spec.js';
+import { mergeK, type ParamAccess, type Tangent } from './types.js';
+
+/**
+ * z = conv(a, W) + b, NHWC, filter [kh, kw, ci, co]. Writing conv^T for the input gradient
+ * (conv2dBackpropInput) and F(x, dy) for the filter gradient (conv2dBackpropFilter):
+ *   R(z)   = conv(R(a), W) + conv(a, V_W) + V_b
+ *   g_a    = conv^T(g_z, W),                g_W = F(a, g_z),  g_b = sum g_z
+ *   R(g_a) = conv^T(R(g_z), W) + conv^T(g_z, V_W)
+ *   R(g_W) = F(R(a), g_z) + F(a, R(g_z)),   R(g_b) = sum R(g_z)
+ * With one direction, each pair of products is fused into one kernel call (concatenating along
+ * channels or batch sums the two terms); with K directions, K is folded into the channel axis.
+ */
+export interface ConvArgs {
+  filter: string;
+  bias?: string;
+  stride: number;
+  padding: Padding;
+}
+
+type T4 = tf.Tensor4D;
+
+export function convForward(a: tf.Tensor, c: ConvArgs, p: ParamAccess): tf.Tensor {
+  const w = p.value(c.filter) as T4;
+  const bias = c.bias ? p.value(c.bias) : undefined;
+  return tf.fused.conv2d({ x: a as T4, filter: w, strides: c.stride, pad: c.padding, bias });
+}
+
+function filterShape(w: tf.Tensor): [number, number, number, number] {
+  return w.shape as [number, number, number, number];
+}
+
+/** [K, B, H, W, C] -> [B, H, W, K*C] */
+function foldKIntoChannels(t: tf.Tensor): T4 {
+  const [k, b, h, w, ch] = t.shape;
+  return t.transpose([1, 2, 3, 0, 4]).reshape([b, h, w, k * ch]);
+}
+
+/** [B, H, W, K*C] -> [K, B, H, W, C] */
+function unfoldKFromChannels(t: tf.Tensor, k: number): tf.Tensor {
+  const [b, h, w, kc] = t.shape;
+  return t.reshape([b, h, w, k, kc / k]).transpose([3, 0, 1, 2, 4]);
+}
+
+/** [K, kh, kw, ci, co] -> [kh, kw, ci, K*co] (directions side by side as output channels) */
+function foldKIntoOutChannels(v: tf.Tensor): T4 {
+  const [k, kh, kw, ci, co] = v.shape;
+  return v.transpose([1, 2, 3, 0, 4]).reshape([kh, kw, ci, k * co]);
+}
+
+/** [K, kh, kw, ci, co] -> [kh, kw, K*ci, co] (directions stacked as input channels) */
+function foldKIntoInChannels(v: tf.Tensor): T4 {
+  const [k, kh, kw, ci, co] = v.shape;
+  return v.transpose([1, 2, 0, 3, 4]).reshape([kh, kw, k * ci, co]);
+}
+
+export function convBackward(a: tf.Tensor, gz: tf.Tensor, c: ConvArgs, p: ParamAccess, needInput: boolean): tf.Tensor | null {
+  const w = p.value(c.filter) as T4;
+  p.accumulate(c.filter, conv2dBackpropFilter(a as T4, gz as T4, filterShape(w), c.stride, c.padding));
+  if (c.bias) p.accumulate(c.bias, tf.sum(gz, [0, 1, 2]));
+  return needInput ? tf.conv2dTranspose(gz as T4, w, a.shape as [number, number, number, number], c.stride, c.padding) : null;
+}
+
+export function convRForward(a: tf.Tensor, ra: Tangent, c: ConvArgs, p: ParamAccess): tf.Tensor {
+  const k = p.k;
+  const w = p.value(c.filter) as T4;
+  const v = p.direction(c.filter); // [K, kh, kw, ci, co]
+  const co = w.shape[3];
+  let rz: tf.Tensor;
+  if (k === 1) {
+    const v0 = v.reshape(w.shape) as T4;
+    rz = ra === null
+      ? tf.conv2d(a as T4, v0, c.stride, c.padding)
+      : tf.conv2d(tf.concat([a, ra.reshape(a.shape)], 3) as T4, tf.concat([v0, w], 2) as T4, c.stride, c.padding);
+    rz = rz.reshape([1, ...rz.shape]);
+  } else {
+    rz = unfoldKFromChannels(tf.conv2d(a as T4, foldKIntoOutChannels(v), c.stride, c.padding), k);
+    if (ra !== null) {
+      const t = tf.conv2d(mergeK(ra) as T4, w, c.stride, c.padding);
+      rz = tf.add(rz, t.reshape([k, a.shape[0], ...t.shape.slice(1)]));
+    }
+  }
+  if (c.bias) rz = tf.add(rz, p.direction(c.bias).reshape([k, 1, 1, 1, co]));
+  return rz;
+}
+
+export function convRBackward(
+  a: tf.Tensor, ra: Tangent, gz: tf.Tensor, rgz: Tangent, c: ConvArgs, p: ParamAccess, needInput: boolean,
+): Tangent {
+  const k = p.k;
+  const w = p.value(c.filter) as T4;
+  const v = p.direction(c.filter);
+  const fshape = filterShape(w);
+  const [kh, kw, ci, co] = fshape;
+  const aShape = a.shape as [number, number, number, number];
+  const [batch] = aShape;
+  // R(g_W) = F(R(a), g_z) + F(a, R(g_z))
+  if (k === 1) {
+    let rgw: tf.Tensor | null = null;
+    if (ra !== null && rgz !== null) {
+      const xs = tf.concat([a, ra.reshape(aShape)], 0) as T4;
+      const dys = tf.concat([rgz.reshape(gz.shape), gz], 0) as T4;
+      rgw = conv2dBackpropFilter(xs, dys, fshape, c.stride, c.padding);
+    } else if (rgz !== null) {
+      rgw = conv2dBackpropFilter(a as T4, rgz.reshape(gz.shape) as T4, fshape, c.stride, c.padding);
+    } else if (ra !== null) {
+      rgw = conv2dBackpropFilter(ra.reshape(aShape) as T4, gz as T4, fshape, c.stride, c.padding);
+    }
+    if (rgw !== null) p.accumulate(c.filter, rgw.reshape([1, ...fshape]));
+  } else {
+    let rgw: tf.Tensor | null = null;
+    if (rgz !== null) {
+      const t = conv2dBackpropFilter(a as T4, foldKIntoChannels(rgz), [kh, kw, ci, k * co], c.stride, c.padding);
+      rgw = t.reshape([kh, kw, ci, k, co]).transpose([3, 0, 1, 2, 4]);
+    }
+    if (ra !== null) {
+      const t = conv2dBackpropFilter(foldKIntoChannels(ra), gz as T4, [kh, kw, k * ci, co], c.stride, c.padding);
+      const u = t.reshape([kh, kw, k, ci, co]).transpose([2, 0, 1, 3, 4]);
+      rgw = rgw === null ? u : tf.add(rgw, u);
+    }
+    if (rgw !== null) p.accumulate(c.filter, rgw);
+  }
+  if (c.bias && rgz !== null) p.accumulate(c.bias, tf.sum(rgz, [1, 2, 3]));
+  if (!needInput) return null;
+  // R(g_a) = conv^T(R(g_z), W) + conv^T(g_z, V_W)
+  if (k === 1) {
+    const v0 = v.reshape(fshape) as T4;
+    const out = rgz === null
+      ? tf.conv2dTranspose(gz as T4, v0, aShape, c.stride, c.padding)
+      : tf.conv2dTranspose(tf.concat([rgz.reshape(gz.shape), gz], 3) as T4, tf.concat([w, v0], 3) as T4, aShape, c.stride, c.padding);
+    return out.reshape([1, ...aShape]);
+  }
+  const [, h, wd] = aShape;
+  let rga = unfoldKFromChannels(
+    tf.conv2dTranspose(gz as T4, foldKIntoInChannels(v), [batch, h, wd, k * ci], c.stride, c.padding), k);
+  if (rgz !== null) {
+    const t = tf.conv2dTranspose(mergeK(rgz) as T4, w, [k * batch, h, wd, ci], c.stride, c.padding);
+    rga = tf.add(rga, t.reshape([k, ...aShape]));
+  }
+  return rga;
+}
