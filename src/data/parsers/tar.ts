@@ -26,7 +26,8 @@ export function readTar(tar: Uint8Array, label: string): TarEntry[] {
   let offset = 0;
   let longName: string | undefined;
   let pax: Record<string, string> = {};
-  while (offset + BLOCK <= tar.length) {
+  while (offset < tar.length) {
+    if (offset + BLOCK > tar.length) throw new Error(`${label}: archive ends inside a tar header at byte ${offset} (truncated file?)`);
     const header = tar.subarray(offset, offset + BLOCK);
     if (header.every((b) => b === 0)) break; // end-of-archive marker
     checkHeaderChecksum(header, label, offset);

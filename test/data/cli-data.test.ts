@@ -1,0 +1,52 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SHARED_DATASETS } from './helpers/shared-data.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dir = mkdtempSync(path.join(tmpdir(), 'sfn-cli-data-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function sfn(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env };
+  delete env.SFN_DATA_DIR;
+  delete env.SFN_DATA_MIRROR;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/data/helpers/data-cli.ts', ...args], { cwd: repoRoot, encoding: 'utf8', env });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('sfn data fetch, list, verify', () => {
+  const fetched = sfn('data', 'fetch', 'uci-energy', '--data-dir', dir, '--mirror', SHARED_DATASETS);
+  assert.equal(fetched.status, 0, fetched.stderr);
+  assert.match(fetched.stdout, /uci-energy: ready in /);
+  assert.match(fetched.stderr, /uci-energy\/data\.txt: stored \(0\.04 MB, checksum ok\)/);
+
+  const listed = sfn('data', 'list', '--data-dir', dir, '--json');
+  assert.equal(listed.status, 0, listed.stderr);
+  const json = JSON.parse(listed.stdout.trim().split('\n').at(-1) ?? '');
+  assert.deepEqual(json.datasets.map((d: { name: string; cached: boolean }) => [d.name, d.cached]),
+    [['uci-energy', true], ['fashion-mnist', false], ['svhn', false], ['cifar10', false]]);
+
+  const ok = sfn('data', 'verify', 'uci-energy', '--data-dir', dir);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /uci-energy\/data\.txt: ok\nuci-energy\/permutation_indices\.txt: ok/);
+
+  writeFileSync(path.join(dir, 'uci-energy', 'permutation_indices.txt'), 'garbage');
+  const bad = sfn('data', 'verify', 'uci-energy', '--data-dir', dir);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /permutation_indices\.txt: wrong size: 7 bytes, expected 2962/);
+  assert.match(bad.stderr, /1 file\(s\) missing or wrong; run `sfn data fetch <name>`/);
+});
+
+test('sfn data: unknown names and unavailable files are clear errors', () => {
+  const unknown = sfn('data', 'fetch', 'mnist', '--data-dir', dir);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown dataset "mnist"; choose from uci-energy, fashion-mnist, svhn, cifar10 or "all"/);
+  const missing = sfn('data', 'fetch', 'cifar10', '--data-dir', dir, '--mirror', SHARED_DATASETS);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /fetching cifar10 failed: cifar10\/cifar-10-binary\.tar\.gz: mirror has no such file/);
+});
