@@ -26,8 +26,10 @@ function svhnVars(firstId: number, n: number, yStorage: 2 | 9): MatInput[] {
 
 test('MAT v5 reader: compressed and plain elements, stored type kept, small name elements', () => {
   for (const compress of [true, false]) {
-    const vars = readMat(writeMat(svhnVars(0, 3, 9), { compress }), 'm.mat');
-    assert.deepEqual([...vars.keys()], ['X', 'y']);
+    const extra: MatInput = { name: 'a_longer_name', classId: 6, dims: [1, 3], values: [0.5, -2, 1e300], storage: 9 };
+    const vars = readMat(writeMat([...svhnVars(0, 3, 9), extra], { compress }), 'm.mat');
+    assert.deepEqual([...vars.keys()], ['X', 'y', 'a_longer_name']);
+    assert.deepEqual(Array.from(vars.get('a_longer_name')!.data), [0.5, -2, 1e300]);
     const X = vars.get('X')!;
     assert.equal(X.className, 'uint8');
     assert.deepEqual(X.dims, [32, 32, 3, 3]);
