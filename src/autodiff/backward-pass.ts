@@ -6,7 +6,7 @@ import { activationBackward } from './layers/activation.js';
 import { batchNormBackward, type BatchNormBackwardCache } from './layers/batchnorm.js';
 import { maxPoolBackward } from './layers/maxpool.js';
 import { convBackward } from './layers/conv.js';
-import { denseBackward } from './layers/dense.js';
+import { denseBackward, denseOperands, type DenseOperands } from './layers/dense.js';
 import { addTangents } from './layers/types.js';
 import { globalAvgPoolBackward } from './layers/shape-ops.js';
 
@@ -14,6 +14,7 @@ export interface BackwardRecord {
   /** gradient of the loss w.r.t. each node's value (null where it does not depend on the parameters) */
   nodeGrads: (tf.Tensor | null)[];
   bnBack: (BatchNormBackwardCache | null)[];
+  dense: (DenseOperands | null)[];
   paramGrads: Map<string, tf.Tensor>;
 }
 
@@ -23,6 +24,7 @@ export function backwardPass(spec: ModelSpec, table: ParamTable, f: ForwardRecor
   const nodes = spec.nodes;
   const g: (tf.Tensor | null)[] = nodes.map(() => null);
   const bnBack: (BatchNormBackwardCache | null)[] = nodes.map(() => null);
+  const dense: (DenseOperands | null)[] = nodes.map(() => null);
   g[nodes.length - 1] = gOut;
   const dep = f.dependsOnParams;
   const send = (i: number, t: tf.Tensor | null) => {
@@ -34,7 +36,8 @@ export function backwardPass(spec: ModelSpec, table: ParamTable, f: ForwardRecor
     if (gi === null) continue;
     switch (n.op) {
       case 'dense':
-        send(n.input, denseBackward(f.values[n.input], gi, n.weight, n.bias, p, dep[n.input]));
+        dense[i] = denseOperands(f.values[n.input], p.value(n.weight), dep[n.input]);
+        send(n.input, denseBackward(dense[i]!, gi, n.weight, n.bias, p, dep[n.input]));
         break;
       case 'conv2d':
         send(n.input, convBackward(f.values[n.input], gi, n, p, dep[n.input]));
@@ -65,5 +68,5 @@ export function backwardPass(spec: ModelSpec, table: ParamTable, f: ForwardRecor
         break;
     }
   }
-  return { nodeGrads: g, bnBack, paramGrads: sums };
+  return { nodeGrads: g, bnBack, dense, paramGrads: sums };
 }

@@ -83,7 +83,7 @@ class RopObjective implements ModelObjective {
       this.bwd = tidyKeep(() => {
         const rec = backwardPass(this.def.spec, this.table, f, f.gy);
         const grad = this.table.flatten(rec.paramGrads, 1).reshape([this.size]) as tf.Tensor1D;
-        return { nodeGrads: rec.nodeGrads, bnBack: rec.bnBack, paramGrads: new Map<string, tf.Tensor>(), grad };
+        return { ...rec, paramGrads: new Map<string, tf.Tensor>(), grad };
       });
     }
     return this.bwd!;
@@ -140,8 +140,10 @@ class RopObjective implements ModelObjective {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.fwd) tf.dispose(collectTensors(this.fwd));
-    if (this.bwd) tf.dispose(collectTensors(this.bwd));
+    // the batch tensors appear in the forward record (node 0) but belong to the caller
+    const callers = new Set<tf.Tensor>([this.batch.x, this.batch.targets, this.batch.mask]);
+    const own = [...collectTensors(this.fwd), ...collectTensors(this.bwd)].filter((t) => !callers.has(t));
+    tf.dispose(own);
     this.table.dispose();
     this.fwd = null;
     this.bwd = null;

@@ -18,7 +18,7 @@ export class ParamTable {
     this.names = spec.params.map((p) => p.name);
     this.shapes = spec.params.map((p) => p.shape);
     this.sizes = this.names.map((n) => offsets.get(n)!.size);
-    const parts = tf.tidy(() => tf.split(params, this.sizes).map((t, i) => t.reshape(this.shapes[i])));
+    const parts = tf.tidy(() => sliceParts(params, this.sizes).map((t, i) => t.reshape(this.shapes[i])));
     parts.forEach((t) => tf.keep(t));
     this.values = new Map(this.names.map((n, i) => [n, parts[i]]));
   }
@@ -32,7 +32,7 @@ export class ParamTable {
   /** per-parameter directions [K, ...shape] from [K, size] */
   directions(vs: tf.Tensor2D): Map<string, tf.Tensor> {
     const k = vs.shape[0];
-    const parts = tf.split(vs, this.sizes, 1);
+    const parts = sliceParts(vs, this.sizes);
     return new Map(this.names.map((n, i) => [n, parts[i].reshape([k, ...this.shapes[i]])]));
   }
 
@@ -68,4 +68,35 @@ export class ParamTable {
     tf.dispose([...this.values.values()]);
     this.values.clear();
   }
+}
+
+/**
+ * Consecutive pieces along the last axis. On wasm every Slice or SplitV kernel first copies its
+ * whole input out of the WebAssembly heap (about 2 s for ResNet-18's 11M parameters split into 62
+ * tensors), so there the vector is read once and the pieces are made from views of that copy.
+ */
+function sliceParts(t: tf.Tensor, sizes: number[]): tf.Tensor[] {
+  const lead = t.shape.slice(0, -1);
+  if (tf.getBackend() === 'wasm') {
+    const data = t.dataSync() as Float32Array;
+    const rows = lead.reduce((a, b) => a * b, 1);
+    const width = t.shape[t.rank - 1] as number;
+    let offset = 0;
+    return sizes.map((size) => {
+      let values: Float32Array;
+      if (rows === 1) values = data.subarray(offset, offset + size);
+      else {
+        values = new Float32Array(rows * size);
+        for (let r = 0; r < rows; r++) values.set(data.subarray(r * width + offset, r * width + offset + size), r * size);
+      }
+      offset += size;
+      return tf.tensor(values, [...lead, size], 'float32');
+    });
+  }
+  let offset = 0;
+  return sizes.map((size) => {
+    const part = tf.slice(t, [...lead.map(() => 0), offset], [...lead, size]);
+    offset += size;
+    return part;
+  });
 }

@@ -74,7 +74,7 @@ export function tangentPass(
     if (gi === null) continue;
     switch (n.op) {
       case 'dense':
-        send(n.input, denseRBackward(f.values[n.input], r[n.input], gi, rgi, n.weight, n.bias, p, dep[n.input]));
+        send(n.input, denseRBackward(b.dense[i]!, r[n.input], gi, rgi, n.weight, n.bias, p, dep[n.input]));
         break;
       case 'conv2d':
         send(n.input, convRBackward(f.values[n.input], r[n.input], gi, rgi, n, p, dep[n.input]));
