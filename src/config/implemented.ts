@@ -1,0 +1,30 @@
+import { ConfigError, type ConfigProblem } from './errors.js';
+import type { OptimiserName } from './hyperparameters.js';
+import type { ExperimentSpec } from './experiment.js';
+
+/**
+ * Optimisers that `sfn run` can train with today. The others parse (so every config can list the
+ * paper's full line-up) but are refused until they are built. Add a name here when its
+ * implementation lands in the optimiser registry.
+ */
+export const IMPLEMENTED_OPTIMISERS: readonly OptimiserName[] = ['sgd', 'adam'];
+
+export function isImplemented(name: OptimiserName): boolean {
+  return IMPLEMENTED_OPTIMISERS.includes(name);
+}
+
+/** Throws one ConfigError naming every optimiser entry of the spec that is not implemented yet. */
+export function refuseUnimplemented(spec: ExperimentSpec): void {
+  const problems: ConfigProblem[] = spec.optimisers
+    .filter((o) => !isImplemented(o.name))
+    .map((o) => ({
+      file: spec.file,
+      path: `optimisers[${o.index}].name`,
+      line: o.location?.line,
+      column: o.location?.column,
+      message:
+        `${o.label}: not implemented yet (implemented: ${IMPLEMENTED_OPTIMISERS.join(', ')}); ` +
+        'pick implemented ones with --optimiser',
+    }));
+  if (problems.length) throw new ConfigError(spec.file, problems);
+}
