@@ -69,6 +69,27 @@ export function metricSeries(db: Database.Database, runId: number, key: string):
   }));
 }
 
+/** One key's series for many runs in one query (for per-step medians over seeds). */
+export function metricSeriesForRuns(db: Database.Database, runIds: readonly number[], key: string): Map<number, MetricPoint[]> {
+  const out = new Map<number, MetricPoint[]>(runIds.map((id) => [id, []]));
+  if (runIds.length === 0) return out;
+  const stmt = db.prepare(
+    `SELECT m.run_id, m.step, m.epoch, m.wall_time, m.wall_time_excl_eval, m.value
+     FROM metrics m JOIN metric_keys k ON k.id = m.key_id
+     WHERE k.name = ? AND m.run_id IN (${runIds.map(() => '?').join(', ')}) ORDER BY m.run_id, m.step`,
+  );
+  for (const r of stmt.iterate(key, ...runIds) as Iterable<PointRow & { run_id: number }>) {
+    out.get(r.run_id)!.push({
+      step: r.step,
+      epoch: r.epoch,
+      wallTime: r.wall_time,
+      wallTimeExclEval: r.wall_time_excl_eval,
+      value: fromSqlNumber(r.value),
+    });
+  }
+  return out;
+}
+
 const MAX_FINITE = Number.MAX_VALUE;
 
 export function finalAndLowest(db: Database.Database, runId: number, key: string): FinalAndLowest {

@@ -3,7 +3,7 @@ import { configHash, stableStringify } from './hash.js';
 import { MetricsWriter, type MetricsWriterOptions } from './metrics-writer.js';
 import { DEFAULT_DB_PATH, openDatabase, type OpenOptions } from './open.js';
 import { currentOwner, isOwnerAlive } from './owner.js';
-import { finalAndLowest, listRuns, metricKeys, metricSeries } from './queries.js';
+import { finalAndLowest, listRuns, metricKeys, metricSeries, metricSeriesForRuns } from './queries.js';
 import { RUN_COLUMNS, toExperiment, toRun, type ExperimentRow, type RunRow } from './rows.js';
 import {
   KEPT_STATUSES,
@@ -249,6 +249,11 @@ export class Store {
 
   metricSeries(runId: number, key: string): MetricPoint[] {
     return metricSeries(this.db, runId, key);
+  }
+
+  /** One key's series for each of several runs (missing runs map to []), in one query. */
+  metricSeriesForRuns(runIds: readonly number[], key: string): Map<number, MetricPoint[]> {
+    return metricSeriesForRuns(this.db, runIds, key);
   }
 
   finalAndLowest(runId: number, key: string): FinalAndLowest {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store, SCHEMA_VERSION, configHash, type RunStart } from '../../src/store/index.js';
+import { Store, SCHEMA_VERSION, configHash, softwareVersions, type RunStart } from '../../src/store/index.js';
 import { tempDir } from './helpers.js';
 
 const VERSIONS = { sfn: '0.1.0', tfjs: '4.22.0', node: process.versions.node };
@@ -121,6 +121,9 @@ test('round trip: a run, its metrics (NaN and infinities included), its outcome 
     assert.deepEqual(store.finalAndLowest(runId, 'lr').final, { step: 4, value: 0.5 });
     assert.deepEqual(store.finalAndLowest(runId, 'no_such_key'), { final: null, lowest: null });
     assert.deepEqual(store.metricSeries(runId, 'no_such_key'), []);
+    const many = store.metricSeriesForRuns([runId, 12345], 'val_loss');
+    assert.deepEqual(many.get(runId), store.metricSeries(runId, 'val_loss'));
+    assert.deepEqual(many.get(12345), []);
     store.close();
   } finally {
     cleanup();
@@ -184,4 +187,12 @@ test('a database from a newer sfn is refused; read-only open needs an existing f
   } finally {
     cleanup();
   }
+});
+
+test('software versions name sfn, tfjs and node', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const v = softwareVersions();
+  assert.equal(v.sfn, pkg.version);
+  assert.match(v.tfjs, /^4\.\d+\.\d+/);
+  assert.equal(v.node, process.versions.node);
 });
