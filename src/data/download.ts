@@ -85,11 +85,11 @@ async function* readSource(source: Source, label: string, idleTimeoutMs: number)
     try {
       response = await fetch(source.url, { signal: controller.signal, redirect: 'follow' });
     } catch (err) {
-      throw new Error(`${label}: could not download ${source.url}: ${causeOf(err, controller, idleTimeoutMs)}`);
+      throw new Error(`${label}: could not download ${source.url}: ${causeOf(err, controller, idleTimeoutMs)}`, { cause: err });
     }
     if (!response.ok || response.body === null) {
       await response.body?.cancel().catch(() => undefined);
-      throw new Error(`${label}: download of ${source.url} failed: HTTP ${response.status} ${response.statusText}`.trimEnd());
+      throw new Error(`${label}: download of ${source.url} failed: HTTP ${response.status} ${response.statusText}`.trimEnd(), { cause: err });
     }
     rearm();
     const reader = response.body.getReader();
@@ -99,7 +99,7 @@ async function* readSource(source: Source, label: string, idleTimeoutMs: number)
         try {
           part = await reader.read();
         } catch (err) {
-          throw new Error(`${label}: download of ${source.url} broke off: ${causeOf(err, controller, idleTimeoutMs)}`);
+          throw new Error(`${label}: download of ${source.url} broke off: ${causeOf(err, controller, idleTimeoutMs)}`, { cause: err });
         }
         if (part.done) break;
         rearm();

@@ -19,7 +19,7 @@ export function parseIdx(bytes: Uint8Array, label: string): IdxArray {
     try {
       raw = gunzipSync(raw);
     } catch (err) {
-      throw new Error(`${label}: gzip data is corrupt (${(err as Error).message})`);
+      throw new Error(`${label}: gzip data is corrupt (${(err as Error).message})`, { cause: err });
     }
   }
   if (raw.length < 4) throw new Error(`${label}: ${raw.length} bytes is too short for an IDX header`);

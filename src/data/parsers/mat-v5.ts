@@ -90,7 +90,7 @@ function collect(el: Element, out: Map<string, MatVariable>, label: string): voi
     try {
       inflated = inflateSync(el.data);
     } catch (err) {
-      throw new Error(`${label}: compressed element is corrupt (${(err as Error).message})`);
+      throw new Error(`${label}: compressed element is corrupt (${(err as Error).message})`, { cause: err });
     }
     for (const inner of elements(inflated, 0, inflated.length, label)) collect(inner, out, label);
     return;

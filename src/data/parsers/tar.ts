@@ -17,7 +17,7 @@ export function gunzipTar(bytes: Uint8Array, label: string): Uint8Array {
   try {
     return gunzipSync(bytes);
   } catch (err) {
-    throw new Error(`${label}: gzip data is corrupt (${(err as Error).message})`);
+    throw new Error(`${label}: gzip data is corrupt (${(err as Error).message})`, { cause: err });
   }
 }
 
