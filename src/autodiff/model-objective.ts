@@ -122,7 +122,7 @@ class RopObjective implements ModelObjective {
   }
 
   hessian(): Promise<Float64Array> {
-    return hessianByBatches(this, this.opts.hessianChunk ?? 256);
+    return hessianByBatches(this, this.opts.hessianChunk ?? 64);
   }
 
   batchNormStatistics(): BatchNormStatistics {

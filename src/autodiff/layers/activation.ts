@@ -15,7 +15,8 @@ export function activationForward(fn: Activation, z: tf.Tensor): { y: tf.Tensor;
   switch (fn) {
     case 'relu': {
       const y = tf.relu(z);
-      return { y, cache: { d1: tf.step(z, 0), d2: null } };
+      // greater+cast: wasm's Step kernel runs in JavaScript and is several times slower
+      return { y, cache: { d1: tf.cast(tf.greater(z, 0), 'float32'), d2: null } };
     }
     case 'tanh': {
       const y = tf.tanh(z);

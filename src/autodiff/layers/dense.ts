@@ -24,8 +24,21 @@ export function denseOperands(a: tf.Tensor, w: tf.Tensor, needInput: boolean): D
 }
 
 const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
-const bmm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D);
-const t3 = (x: tf.Tensor) => tf.transpose(x, [0, 2, 1]);
+
+/*
+ * With K directions every product is one large 2-D matMul: the direction axis is folded into
+ * the columns or rows (wasm's batched matMul of many small matrices is several times slower).
+ */
+/** [K, r, c] -> [r, K*c] */
+const foldColumns = (x: tf.Tensor) => {
+  const [k, r, c] = x.shape as number[];
+  return tf.transpose(x, [1, 0, 2]).reshape([r, k * c]);
+};
+/** [r, K*c] -> [K, r, c] */
+const unfoldColumns = (x: tf.Tensor, k: number) => {
+  const [r, kc] = x.shape as number[];
+  return tf.transpose(x.reshape([r, k, kc / k]), [1, 0, 2]);
+};
 
 export function denseForward(a: tf.Tensor, w: tf.Tensor, b: tf.Tensor | undefined): tf.Tensor {
   return tf.fused.matMul({ a: a as tf.Tensor2D, b: w as tf.Tensor2D, bias: b });
@@ -47,12 +60,12 @@ export function denseRForward(a: tf.Tensor, ra: Tangent, weight: string, bias: s
   const units = w.shape[1] as number;
   let rz: tf.Tensor;
   if (k === 1) {
-    rz = ra === null
-      ? mm(a, vw.reshape(w.shape))
-      : mm(tf.concat([a, ra.reshape(a.shape)], 1), tf.concat([vw.reshape(w.shape), w], 0));
+    // two products and an add: cheaper than concatenating operands (wasm's Concat runs in JavaScript)
+    rz = mm(a, vw.reshape(w.shape));
+    if (ra !== null) rz = tf.add(rz, mm(ra.reshape(a.shape), w));
     rz = rz.reshape([1, batch, units]);
   } else {
-    rz = bmm(a.reshape([1, ...a.shape]), vw);
+    rz = unfoldColumns(mm(a, foldColumns(vw)), k);
     if (ra !== null) rz = tf.add(rz, mm(mergeK(ra), w).reshape([k, batch, units]));
   }
   if (bias) rz = tf.add(rz, p.direction(bias).reshape([k, 1, units]));
@@ -69,19 +82,17 @@ export function denseRBackward(
   // R(g_W) = a^T R(g_z) + R(a)^T g_z
   if (k === 1) {
     let rgw: tf.Tensor | null = null;
-    if (rgz !== null && ra !== null) {
-      rgw = mm(tf.concat([o.aT, tf.transpose(ra.reshape([batch, d]))], 1), tf.concat([rgz.reshape([batch, units]), gz], 0));
-    } else if (rgz !== null) {
-      rgw = mm(o.aT, rgz.reshape([batch, units]));
-    } else if (ra !== null) {
-      rgw = mm(tf.transpose(ra.reshape([batch, d])), gz);
+    if (rgz !== null) rgw = mm(o.aT, rgz.reshape([batch, units]));
+    if (ra !== null) {
+      const t = mm(tf.transpose(ra.reshape([batch, d])), gz);
+      rgw = rgw === null ? t : tf.add(rgw, t);
     }
     if (rgw !== null) p.accumulate(weight, rgw.reshape([1, d, units]));
   } else {
     let rgw: tf.Tensor | null = null;
-    if (rgz !== null) rgw = bmm(o.aT.reshape([1, d, batch]), rgz);
+    if (rgz !== null) rgw = unfoldColumns(mm(o.aT, foldColumns(rgz)), k);
     if (ra !== null) {
-      const t = bmm(t3(ra), gz.reshape([1, batch, units]));
+      const t = mm(tf.transpose(ra, [0, 2, 1]).reshape([k * d, batch]), gz).reshape([k, d, units]);
       rgw = rgw === null ? t : tf.add(rgw, t);
     }
     if (rgw !== null) p.accumulate(weight, rgw);
@@ -92,10 +103,11 @@ export function denseRBackward(
   const vw = p.direction(weight);
   if (k === 1) {
     const vT = tf.transpose(vw.reshape([d, units]));
-    const out = rgz === null ? mm(gz, vT) : mm(tf.concat([rgz.reshape([batch, units]), gz], 1), tf.concat([o.wT!, vT], 0));
+    let out = mm(gz, vT);
+    if (rgz !== null) out = tf.add(out, mm(rgz.reshape([batch, units]), o.wT!));
     return out.reshape([1, batch, d]);
   }
-  let rga = bmm(gz.reshape([1, batch, units]), t3(vw));
+  let rga = unfoldColumns(mm(gz, foldColumns(tf.transpose(vw, [0, 2, 1]))), k);
   if (rgz !== null) rga = tf.add(rga, mm(mergeK(rgz), o.wT!).reshape([k, batch, d]));
   return rga;
 }
