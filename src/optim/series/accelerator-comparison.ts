@@ -102,7 +102,7 @@ export function runAcceleratorComparison(options: ComparisonOptions): Comparison
   const record = (step: number, method: string, order: number, v: Float64Array, fallback: number): void => {
     rows.push({ step, method, order, cosine: cosineSimilarity(v, target), norm: Math.hypot(...v), fallback });
   };
-  const maxOrder = Math.min(Math.max(...orders), Math.floor((steps - 1) / 2));
+  const maxOrder = Math.min(Math.max(0, ...orders), Math.floor((steps - 1) / 2));
   runSeries(space, gradient, (v) => matvec(hessian, v), {
     terms: steps,
     order: maxOrder,
