@@ -15,6 +15,9 @@ import { dampedSeriesCoefficients, referenceSeriesCoefficients } from './coeffic
  */
 export type VRule = 'fixed' | 'gradient-ratio' | 'power-iteration';
 
+/** the initial scale factor of the paper's experiments and of the published code */
+export const DEFAULT_INITIAL_V = 100;
+
 /** 'stable' = our float64 coefficients; 'reference' = the published float32 recursion (compat mode) */
 export type CoefficientMode = 'stable' | 'reference';
 
@@ -25,7 +28,7 @@ export interface SeriesOptions<V = unknown> {
   order: number;
   /** lambda >= 0: the sum converges to (|H| + lambda I)^{-1} g */
   damping: number;
-  /** the current scale factor V > 0 (the optimiser keeps it between steps; 100 at the start) */
+  /** the current scale factor V > 0 (the optimiser keeps it between steps; DEFAULT_INITIAL_V = 100 at the start) */
   V: number;
   vRule?: VRule;
   /** steps of the power method for vRule 'power-iteration' (default 10) */
