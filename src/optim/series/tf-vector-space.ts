@@ -49,7 +49,7 @@ export class TfVectorSpace implements VectorSpace<tf.Tensor1D> {
   dot(a: tf.Tensor1D, b: tf.Tensor1D): number {
     if (a.size !== b.size) throw new Error(`vector lengths differ: ${a.size} vs ${b.size}`);
     if (this.dotAccumulation === 'backend') {
-      return tf.tidy(() => tf.sum(tf.mul(a, b))).dataSync()[0];
+      return readScalar(tf.tidy(() => tf.sum(tf.mul(a, b))));
     }
     // products of float32 values are exact in float64, so only the float64 summation rounds
     const x = a.dataSync();
@@ -61,7 +61,7 @@ export class TfVectorSpace implements VectorSpace<tf.Tensor1D> {
 
   norm(a: tf.Tensor1D): number {
     if (this.dotAccumulation === 'backend') {
-      return Math.sqrt(tf.tidy(() => tf.sum(tf.square(a))).dataSync()[0]);
+      return Math.sqrt(readScalar(tf.tidy(() => tf.sum(tf.square(a)))));
     }
     const x = a.dataSync();
     let scale = 0;
@@ -88,5 +88,14 @@ export class TfVectorSpace implements VectorSpace<tf.Tensor1D> {
 
   keep(a: tf.Tensor1D): tf.Tensor1D {
     return tf.keep(a);
+  }
+}
+
+/** the value of a one-element tensor, which is then freed */
+function readScalar(t: tf.Tensor): number {
+  try {
+    return t.dataSync()[0];
+  } finally {
+    t.dispose();
   }
 }
