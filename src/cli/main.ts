@@ -1,6 +1,7 @@
 import '../util/chained-ops.js';
 import { Command, CommanderError } from 'commander';
 import { registerDataCommand } from './data.js';
+import { registerAccelCommand } from './accel.js';
 
 const program = new Command();
 program
@@ -11,6 +12,7 @@ program
   .exitOverride();
 
 registerDataCommand(program);
+registerAccelCommand(program);
 
 try {
   await program.parseAsync(process.argv);
