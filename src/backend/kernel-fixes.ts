@@ -5,7 +5,6 @@ import { conv2dBackpropFilterGradient, conv2dBackpropInputGradient } from './gra
 import {
   eluGradient,
   expGradient,
-  logSoftmaxGradient,
   powGradient,
   sigmoidGradient,
   softmaxGradient,
@@ -15,7 +14,11 @@ import { avgPoolGradGradient, avgPoolGradient, maxPoolGradGradient, maxPoolGradi
 import { maxGradient, minGradient } from './gradients/reductions.js';
 import { avgPoolGradKernel, maxPoolGradKernel, maxPoolWithArgmaxKernel } from './pool-kernels.js';
 
-/** Every gradient sfn replaces or adds, registered through tf.registerGradient. */
+/**
+ * Every gradient sfn replaces or adds, registered through tf.registerGradient. (LogSoftmax is
+ * avoided rather than fixed: tf.logSoftmax never runs a LogSoftmax kernel, it is a customGrad
+ * op; see safe-ops.ts.)
+ */
 export const SECOND_ORDER_GRADIENTS: readonly tf.GradConfig[] = [
   tanhGradient,
   sigmoidGradient,
@@ -23,7 +26,6 @@ export const SECOND_ORDER_GRADIENTS: readonly tf.GradConfig[] = [
   eluGradient,
   powGradient,
   softmaxGradient,
-  logSoftmaxGradient,
   maxGradient,
   minGradient,
   ...comparisonGradients,
@@ -50,6 +52,13 @@ export const KERNEL_FIXES: readonly KernelFix[] = [
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2dBackpropFilterKernel, onlyIfMissing: true },
 ];
 
+const stock = new Map<string, tf.KernelConfig>();
+
+/** The backend's own kernel that a fix replaced (for tests that compare with or expose it). */
+export function stockKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  return stock.get(`${backendName}/${kernelName}`);
+}
+
 /**
  * Installs the gradients and kernels above for `backendName`. Idempotent: entries that are
  * already ours are left alone, so calling it again costs a few map lookups, and anything that
@@ -63,7 +72,10 @@ export function installKernelFixes(backendName: string): void {
     const existing = tf.getKernel(fix.kernelName, backendName);
     if (existing?.kernelFunc === fix.kernelFunc) continue;
     if (existing !== undefined && fix.onlyIfMissing) continue;
-    if (existing !== undefined) tf.unregisterKernel(fix.kernelName, backendName);
+    if (existing !== undefined) {
+      stock.set(`${backendName}/${fix.kernelName}`, existing);
+      tf.unregisterKernel(fix.kernelName, backendName);
+    }
     tf.registerKernel({ kernelName: fix.kernelName, backendName, kernelFunc: fix.kernelFunc });
   }
 }

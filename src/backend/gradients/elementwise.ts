@@ -84,17 +84,3 @@ export const softmaxGradient: tf.GradConfig = {
     };
   },
 };
-
-/**
- * LogSoftmax as a kernel (tfjs-node has one; tf.logSoftmax itself is a customGrad op that
- * saves its output and cannot be fixed from outside: use logSoftmax from safe-ops instead).
- */
-export const logSoftmaxGradient: tf.GradConfig = {
-  kernelName: tf.LogSoftmax,
-  inputsToSave: ['logits'],
-  gradFunc: (dy, [logits], attrs) => {
-    const { axis } = attrs as unknown as tf.LogSoftmaxAttrs;
-    const g = single(dy);
-    return { logits: () => tf.sub(g, tf.mul(tf.sum(g, axis, true), tf.softmax(logits, axis))) };
-  },
-};

@@ -16,7 +16,7 @@ function extremumGradient(kernelName: string, reduce: typeof tf.max): tf.GradCon
       return {
         x: () => {
           const g = Array.isArray(dy) ? dy[0] : dy;
-          const keptShape = tf.backend_util.expandShapeToKeepDim(g.shape, axes);
+          const keptShape = g.rank < x.rank ? tf.backend_util.expandShapeToKeepDim(g.shape, axes) : g.shape;
           const y = reduce(x, axes, true);
           return tf.mul(tf.reshape(g, keptShape), tf.cast(tf.equal(x, y), 'float32'));
         },

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/backend/index.js';
+import {
+  type ConvPad,
+  type FilterShape,
+  conv2dBackpropFilter,
+  conv2dBackpropFilterComposite,
+} from '../../src/backend/conv-backprop-filter.js';
+import { relativeError, uniform } from './helpers/check.js';
+
+/**
+ * wasm has no Conv2DBackpropFilter kernel; sfn's (one dilated convolution) is compared with
+ * tfjs-cpu's own kernel on random shapes, strides 1-3 and 'same', 'valid', numeric and
+ * explicit padding. Float32 sums in a different order: relative error bound 1e-5.
+ */
+
+const TOL = 1e-5;
+
+interface Config {
+  x: [number, number, number, number];
+  filter: FilterShape;
+  strides: number | [number, number];
+  pad: ConvPad;
+}
+
+function randomConfigs(count: number, seed: number): Config[] {
+  const r = uniform(count * 10, seed, 0, 1);
+  const int = (u: number, lo: number, hi: number) => lo + Math.floor(u * (hi - lo + 1));
+  const pads: ((kh: number, kw: number) => ConvPad)[] = [
+    () => 'same',
+    () => 'valid',
+    () => 1,
+    (kh, kw) => [[0, 0], [kh - 1, 0], [0, kw > 1 ? 1 : 0], [0, 0]],
+  ];
+  return Array.from({ length: count }, (_, k): Config => {
+    const u = r.subarray(10 * k, 10 * k + 10);
+    const kh = int(u[0], 1, 4);
+    const kw = int(u[1], 1, 4);
+    const sh = int(u[2], 1, 3);
+    const sw = u[3] < 0.7 ? sh : int(u[3], 1, 3);
+    const ci = int(u[7], 1, 5);
+    return {
+      x: [int(u[4], 1, 3), int(u[5], kh, 9), int(u[6], kw, 9), ci],
+      filter: [kh, kw, ci, int(u[8], 1, 6)],
+      strides: sh === sw ? sh : [sh, sw],
+      pad: pads[Math.floor(u[9] * pads.length)](kh, kw),
+    };
+  });
+}
+
+// ResNet-18 layers at batch 8 (32x32 input, ImageNet stem), plus the random configurations.
+const CONFIGS: Config[] = [
+  { x: [8, 32, 32, 3], filter: [7, 7, 3, 64], strides: 2, pad: 'same' },
+  { x: [8, 8, 8, 64], filter: [3, 3, 64, 64], strides: 1, pad: 'same' },
+  { x: [8, 8, 8, 64], filter: [1, 1, 64, 128], strides: 2, pad: 'same' },
+  { x: [8, 1, 1, 512], filter: [3, 3, 512, 16], strides: 1, pad: 'same' },
+  ...randomConfigs(24, 1301),
+];
+
+function inputs(c: Config, seed: number) {
+  const outShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
+  return {
+    x: Float32Array.from(uniform(c.x.reduce((a, b) => a * b, 1), seed)),
+    dy: Float32Array.from(uniform(outShape.reduce((a, b) => a * b, 1), seed + 1)),
+    dyShape: outShape as [number, number, number, number],
+  };
+}
+
+function filterGrad(c: Config, d: ReturnType<typeof inputs>, composite: boolean): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(d.x, c.x);
+    const dy = tf.tensor4d(d.dy, d.dyShape);
+    const dW = composite
+      ? conv2dBackpropFilterComposite(x, dy, c.filter, c.strides, c.pad)
+      : conv2dBackpropFilter(x, dy, c.filter, c.strides, c.pad);
+    assert.deepEqual(dW.shape, c.filter);
+    return dW.dataSync() as Float32Array;
+  });
+}
+
+test('wasm Conv2DBackpropFilter equals tfjs-cpu own kernel on ResNet and random shapes', async () => {
+  for (const [k, c] of CONFIGS.entries()) {
+    await initBackend('cpu');
+    const d = inputs(c, 1400 + 2 * k);
+    const want = filterGrad(c, d, false);
+    // the composite algorithm itself, run on cpu
+    const onCpu = relativeError(filterGrad(c, d, true), want);
+    assert.ok(onCpu < TOL, `composite on cpu ${JSON.stringify(c)}: ${onCpu}`);
+    await initBackend('wasm');
+    const onWasm = relativeError(filterGrad(c, d, false), want);
+    assert.ok(onWasm < TOL, `wasm ${JSON.stringify(c)}: ${onWasm}`);
+  }
+});
+
+test('wasm gets sfn Conv2DBackpropFilter kernel, cpu keeps its own', async () => {
+  await initBackend('wasm');
+  assert.ok(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'));
+  await initBackend('cpu');
+  const cpuKernel = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu');
+  assert.notEqual(cpuKernel.kernelFunc, tf.getKernel(tf.Conv2DBackpropFilter, 'wasm').kernelFunc);
+});
+
+test('a dy of the wrong shape is named in the error', async () => {
+  await initBackend('wasm');
+  const x = tf.zeros([1, 5, 5, 2]) as tf.Tensor4D;
+  const dy = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
+  assert.throws(() => conv2dBackpropFilterComposite(x, dy, [3, 3, 2, 3], 1, 'same'), /dy has shape \[1,4,4,3\], expected \[1,5,5,3\]/);
+  tf.dispose([x, dy]);
+});
