@@ -31,6 +31,11 @@ export function loadDefaultGradients(): Promise<DefaultGradientStatus> {
   return status;
 }
 
+/** The outcome of loadDefaultGradients() if it was ever called (waits for it), else undefined. */
+export function tapeGradientsLoaded(): Promise<DefaultGradientStatus | undefined> {
+  return status ?? Promise.resolve(undefined);
+}
+
 /** The stock gradient of a kernel as tfjs-core defines it (for tests that show why it is replaced). */
 export function defaultGradient(kernelName: string): tf.GradConfig | undefined {
   return defaults.get(kernelName);

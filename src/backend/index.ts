@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
 import { BackendError, type BackendName, resolveBackendName } from './backend-names.js';
-import { loadDefaultGradients } from './default-gradients.js';
+import { loadDefaultGradients, tapeGradientsLoaded } from './default-gradients.js';
 import { installKernelFixes, kernelFixesInstalled } from './kernel-fixes.js';
 import { loadNativeBackend, NATIVE_TFJS_BACKEND } from './optional-tfjs-node.js';
 import { initWasmBackend, requestedWasmThreads } from './wasm-threads.js';
@@ -15,6 +15,12 @@ export { logSoftmax, logSumExp, softmaxCrossEntropy, stopGradient } from './safe
 export interface BackendOptions {
   /** wasm only: XNNPACK threads (default SFN_WASM_THREADS, else 1); fixed by the first init */
   threads?: number;
+  /**
+   * load tfjs-core's stock gradients so that tf.grad works for every kernel (default true).
+   * About 0.5 s of module loading per process; code that never calls tf.grad (the
+   * hand-written HVP engine) may pass false. The second-order fixes are installed either way.
+   */
+  tapeGradients?: boolean;
 }
 
 export interface BackendDescription {
@@ -35,6 +41,7 @@ let current: BackendDescription | undefined;
  */
 export async function initBackend(name?: string, options: BackendOptions = {}): Promise<BackendName> {
   const chosen = resolveBackendName(name);
+  const defaults = options.tapeGradients === false ? undefined : loadDefaultGradients();
   let threads = 1;
   let simd = false;
   if (chosen === 'tensorflow' || chosen === 'tensorflow-gpu') {
@@ -53,13 +60,13 @@ export async function initBackend(name?: string, options: BackendOptions = {}): 
     (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   }
   await tf.ready();
-  const defaults = await loadDefaultGradients();
+  const loaded = await (defaults ?? tapeGradientsLoaded());
   installKernelFixes(tf.getBackend());
   current = {
     name: chosen,
     threads,
     simd,
-    tapeGradients: defaults.failed.length === 0 && kernelFixesInstalled(tf.getBackend()),
+    tapeGradients: loaded !== undefined && loaded.failed.length === 0 && kernelFixesInstalled(tf.getBackend()),
   };
   return chosen;
 }
@@ -81,8 +88,8 @@ export function assertTapeGradients(): void {
   if (current === undefined) throw new Error('Call initBackend() before differentiating with tf.grad.');
   if (!current.tapeGradients) {
     throw new Error(
-      `tfjs-core's stock gradients could not all be loaded (run sfn through tsx, as its scripts do), ` +
-        `so tf.grad-based objectives are unavailable on backend '${current.name}'.`,
+      `tf.grad is not available on backend '${current.name}': initBackend() ran with tapeGradients: false, ` +
+        `or tfjs-core's stock gradients could not all be loaded (sfn must run through tsx, as its scripts do).`,
     );
   }
   if (!kernelFixesInstalled(tf.getBackend())) installKernelFixes(tf.getBackend());

@@ -117,3 +117,10 @@ test('threaded wasm starts in Node, computes the same numbers, and lets the proc
   assert.ok(relativeError(two.dW, dW.dataSync()) < 1e-5);
   tf.dispose([x, dy, dW]);
 });
+
+test('tapeGradients: false skips loading the stock gradients, and tf.grad users are told so', () => {
+  const child = fileURLToPath(new URL('./fixtures/no-tape-child.ts', import.meta.url));
+  const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', child], { timeout: 60_000, encoding: 'utf8' }));
+  assert.equal(out.tapeGradients, false);
+  assert.match(out.message, /tf.grad is not available on backend 'cpu': initBackend\(\) ran with tapeGradients: false/);
+});
