@@ -2,6 +2,7 @@ import '../util/chained-ops.js';
 import { Command, CommanderError } from 'commander';
 import { registerDataCommand } from './data.js';
 import { registerAccelCommand } from './accel.js';
+import { registerReportCommand } from './report.js';
 
 const program = new Command();
 program
@@ -13,6 +14,7 @@ program
 
 registerDataCommand(program);
 registerAccelCommand(program);
+registerReportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

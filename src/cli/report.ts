@@ -1,0 +1,115 @@
+/** `sfn report`: bootstrap-median tables (Table 5 layout), rankings (Figure 5) and loss-curve plots from the results database. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_DB_PATH, RUN_STATUSES, Store, type RunStatus } from '../store/index.js';
+import { DEFAULT_RESAMPLES } from '../report/bootstrap.js';
+import { buildReport, DEFAULT_CURVE_POINTS, type TimeClock } from '../report/build-report.js';
+import { renderCsv } from '../report/render-csv.js';
+import { renderJson } from '../report/render-json.js';
+import { renderMarkdown } from '../report/render-markdown.js';
+import { DEFAULT_STATUSES } from '../report/select-runs.js';
+import { writeReportFolder } from '../report/write-report.js';
+
+interface ReportCliOptions {
+  db: string;
+  experiment?: string[];
+  optimiser?: string[];
+  status?: string[];
+  format: 'markdown' | 'csv' | 'json';
+  resamples: number;
+  seed: number;
+  time: TimeClock;
+  gridPoints: number;
+  plots?: string;
+  paper?: boolean;
+}
+
+/** repeatable option whose values may also be comma-separated: --optimiser sgd,adam --optimiser ours:paper */
+function collect(value: string, previous: string[] | undefined): string[] {
+  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new InvalidArgumentError('expected at least one name');
+  return [...(previous ?? []), ...parts];
+}
+
+function integer(min: number, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^[-+]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${what} must be an integer >= ${min} (got '${value}')`);
+    }
+    return n;
+  };
+}
+
+export function registerReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'bootstrap-median tables (the paper\'s Table 5 layout), rankings of lowest losses (Figure 5) and, with --plots, ' +
+        'SVG loss curves and an index.html, from the runs recorded by `sfn run`',
+    )
+    .option('--db <path>', 'results database', DEFAULT_DB_PATH)
+    .option('--experiment <names>', 'only these experiments (repeat or comma-separate)', collect)
+    .option('--optimiser <names>', 'only these optimisers, by name (ours) or with preset (ours:paper); repeat or comma-separate', collect)
+    .option(
+      '--status <statuses>',
+      `only runs with these statuses (${RUN_STATUSES.join(', ')}, or all); default ${DEFAULT_STATUSES.join(',')}`,
+      collect,
+    )
+    .addOption(
+      new Option('--format <format>', 'table format on stdout (csv: the Table 5 rows; json: everything, full precision)')
+        .choices(['markdown', 'csv', 'json'])
+        .default('markdown'),
+    )
+    .option('--resamples <n>', 'bootstrap resamples of the runs', integer(1, '--resamples'), DEFAULT_RESAMPLES)
+    .option('--seed <n>', 'seed of the bootstrap resampling', integer(0, '--seed'), 0)
+    .addOption(
+      new Option('--time <clock>', 'time axis of the curves: wall (evaluation included, as the paper) or compute (evaluation excluded)')
+        .choices(['wall', 'compute'])
+        .default('wall'),
+    )
+    .option('--grid-points <n>', 'points of the common grid the curves are interpolated onto', integer(2, '--grid-points'), DEFAULT_CURVE_POINTS)
+    .option('--plots <dir>', 'also write SVG plots, index.html and the tables (md, csv, json) into this folder')
+    .option('--paper', "add the paper's Table 5 values beside ours, with the difference in units of the paper's error")
+    .action((opts: ReportCliOptions, cmd: Command) => {
+      const statuses = parseStatuses(opts.status, cmd);
+      let store: Store;
+      try {
+        store = Store.open(opts.db, { readonly: true });
+      } catch (err) {
+        cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
+      }
+      try {
+        const report = buildReport(store, {
+          experiments: opts.experiment,
+          optimisers: opts.optimiser,
+          statuses,
+          resamples: opts.resamples,
+          seed: opts.seed,
+          time: opts.time,
+          curves: opts.plots !== undefined,
+          curvePoints: opts.gridPoints,
+          paper: opts.paper ?? false,
+        });
+        const text = opts.format === 'csv' ? renderCsv(report) : opts.format === 'json' ? renderJson(report) : renderMarkdown(report);
+        process.stdout.write(text);
+        if (opts.plots !== undefined) {
+          const written = writeReportFolder(report, opts.plots);
+          process.stderr.write(`wrote ${written.length} files to ${opts.plots} (open ${opts.plots.replace(/\/$/, '')}/index.html)\n`);
+        }
+      } catch (err) {
+        cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
+      } finally {
+        store.close();
+      }
+    });
+}
+
+function parseStatuses(values: string[] | undefined, cmd: Command): RunStatus[] | undefined {
+  if (values === undefined) return undefined;
+  if (values.includes('all')) return [...RUN_STATUSES];
+  const unknown = values.filter((v) => !(RUN_STATUSES as readonly string[]).includes(v));
+  if (unknown.length) {
+    cmd.error(`error: unknown --status ${unknown.map((u) => `'${u}'`).join(', ')}; use ${RUN_STATUSES.join(', ')} or all`, { exitCode: 2 });
+  }
+  return [...new Set(values)] as RunStatus[];
+}

@@ -1,0 +1,54 @@
+import type { MetricPoint, RunRecord, Store } from '../store/index.js';
+
+/** One run's finite values of one metric, in step order, in compact arrays. */
+export interface RunSeries {
+  runId: number;
+  /** the run ended by diverging (its later values were not finite) */
+  diverged: boolean;
+  step: Float64Array;
+  /** seconds since the run started, evaluation included */
+  wall: Float64Array;
+  /** seconds since the run started, evaluation excluded */
+  compute: Float64Array;
+  value: Float64Array;
+  /** recorded points that were not finite (NaN or infinite), left out of the arrays above */
+  nonFinite: number;
+}
+
+/**
+ * The metric `key` of each run, non-finite values dropped: a loss that is not finite marks
+ * divergence, not a value to take a median of (see policy.ts).
+ */
+export function loadSeries(store: Store, runs: readonly RunRecord[], key: string): RunSeries[] {
+  const byRun = store.metricSeriesForRuns(
+    runs.map((r) => r.id),
+    key,
+  );
+  return runs.map((r) => toSeries(r, byRun.get(r.id) ?? []));
+}
+
+export function toSeries(run: Pick<RunRecord, 'id' | 'status'>, points: readonly MetricPoint[]): RunSeries {
+  const finite = points.filter((p) => Number.isFinite(p.value));
+  return {
+    runId: run.id,
+    diverged: run.status === 'diverged',
+    step: Float64Array.from(finite, (p) => p.step),
+    wall: Float64Array.from(finite, (p) => p.wallTime),
+    compute: Float64Array.from(finite, (p) => p.wallTimeExclEval),
+    value: Float64Array.from(finite, (p) => p.value),
+    nonFinite: points.length - finite.length,
+  };
+}
+
+/** The last finite value (a diverged run: its value just before it diverged); undefined if none. */
+export function lastFinite(s: RunSeries): number | undefined {
+  return s.value.length ? s.value[s.value.length - 1] : undefined;
+}
+
+/** The smallest finite value; undefined if none. */
+export function lowestFinite(s: RunSeries): number | undefined {
+  if (!s.value.length) return undefined;
+  let low = Infinity;
+  for (const v of s.value) low = Math.min(low, v);
+  return low;
+}
