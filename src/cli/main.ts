@@ -1,6 +1,7 @@
 import '../util/chained-ops.js';
 import { Command, CommanderError } from 'commander';
 import { registerDataCommand } from './data.js';
+import { registerRunCommand } from './run.js';
 import { registerAccelCommand } from './accel.js';
 import { registerReportCommand } from './report.js';
 
@@ -13,6 +14,7 @@ program
   .exitOverride();
 
 registerDataCommand(program);
+registerRunCommand(program);
 registerAccelCommand(program);
 registerReportCommand(program);
 
