@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { describeBackend, formatBackend, initBackend } from '../backend/index.js';
+import { formatCheckHvpReport, runCheckHvp } from '../check/check-hvp.js';
+import { CHECK_MODELS, parseCheckModel } from '../check/problem.js';
+
+function seedOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--seed must be a non-negative integer.');
+  return n;
+}
+
+/**
+ * `sfn check-hvp --model <name> [--backend b] [--json] [--seed s]`: the curvature engine against
+ * the independent float64 reference; exit code 1 when an error is above its tolerance.
+ */
+export function registerCheckHvpCommand(program: Command): void {
+  program
+    .command('check-hvp')
+    .description("check the engine's loss, gradient and Hessian-vector products against an independent float64 reference")
+    .requiredOption('--model <name>', `model to check: ${CHECK_MODELS.join(', ')}`)
+    .option('--backend <name>', 'wasm (default), cpu, tensorflow or tensorflow-gpu (or env SFN_BACKEND)')
+    .option('--seed <integer>', 'seed for the parameters, the batch and the directions', seedOption, 1)
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (opts: { model: string; backend?: string; seed: number; json?: boolean }) => {
+      const model = parseCheckModel(opts.model); // before the backend: a bad name fails fast
+      await initBackend(opts.backend, { tapeGradients: false });
+      if (!opts.json) process.stdout.write(`${formatBackend()}\n`);
+      const report = await runCheckHvp(model, opts.seed);
+      if (opts.json) {
+        const maxRelError = Math.max(...report.checks.map((c) => c.maxRelError));
+        process.stdout.write(`${JSON.stringify({ backend: describeBackend(), maxRelError, ...report }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatCheckHvpReport(report).join('\n')}\n`);
+      }
+      if (!report.passed) process.exitCode = 1;
+    });
+}

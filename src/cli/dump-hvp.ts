@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { describeBackend, formatBackend, initBackend } from '../backend/index.js';
+import { dumpHvp } from '../check/dump-hvp.js';
+import { CHECK_MODELS, parseCheckModel } from '../check/problem.js';
+
+function seedOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--seed must be a non-negative integer.');
+  return n;
+}
+
+/**
+ * `sfn dump-hvp --model <name> --seed <s> --out file.json`: a model, its parameters, a batch, a
+ * direction and the engine's loss, gradient and H v, as JSON, for cross-checking elsewhere.
+ */
+export function registerDumpHvpCommand(program: Command): void {
+  program
+    .command('dump-hvp')
+    .description('write a model, batch, direction v and the loss, gradient and H v as JSON for cross-checking in another framework')
+    .requiredOption('--model <name>', `model to dump: ${CHECK_MODELS.join(', ')}`)
+    .requiredOption('--out <file>', 'the JSON file to write')
+    .option('--seed <integer>', 'seed for the parameters, the batch and the direction', seedOption, 1)
+    .option('--backend <name>', 'wasm (default), cpu, tensorflow or tensorflow-gpu (or env SFN_BACKEND)')
+    .action(async (opts: { model: string; out: string; seed: number; backend?: string }) => {
+      const model = parseCheckModel(opts.model);
+      await initBackend(opts.backend, { tapeGradients: false });
+      process.stdout.write(`${formatBackend()}\n`);
+      const s = await dumpHvp(model, opts.seed, opts.out, describeBackend().name);
+      const e = (x: number): string => x.toExponential(2);
+      process.stdout.write(
+        `wrote ${s.path}: ${s.model}, ${s.parameters} parameters, loss ${s.loss.toPrecision(8)}; ` +
+          `against the float64 reference: loss ${e(s.reference.lossRelError)}, gradient ${e(s.reference.gradRelError)}, H v ${e(s.reference.hvpRelError)}\n`,
+      );
+    });
+}
