@@ -18,8 +18,9 @@ export interface TapeObjectiveOptions {
  *   hvpBatch: one such product per direction; hessian(): hvpBatch over identity chunks.
  * About 4-5 gradients' cost per product; the models of src/models use the faster hand-written
  * engine (modelObjective). lossFn must be built from ops whose gradients are second-order
- * safe: avoid tf.logSoftmax / tf.losses.softmaxCrossEntropy (customGrad ops that save their
- * output) and tf.fused.* ops; use logSoftmax / softmaxCrossEntropy from src/backend instead.
+ * safe: not tf.logSoftmax or tf.losses.softmaxCrossEntropy (customGrad ops that save their
+ * output; the HVP throws), but logSoftmax / softmaxCrossEntropy from src/backend. (tf.fused
+ * ops are fine: under a tape they fuse only linear activations, whose gradient reads no output.)
  * `params` stays owned by the caller; every returned tensor is owned by the caller.
  */
 export function tapeObjective(

@@ -19,9 +19,10 @@ import { BackendError } from './backend-names.js';
  *  - XNNPACK caps its pool at (logical cores / 2), i.e. 1 thread on a 2-core machine, so
  *    os.cpus() is widened while the module initialises;
  *  - the pool's workers are unref'ed afterwards so that the process can still exit.
- * Measured on the 2-core machine: 512x512 matMul 6.7 -> 3.5 ms, a 3x3x64x64 conv on
- * [8,16,16,64] 3.8 -> 2.0 ms. It is opt-in (SFN_WASM_THREADS), because with several
- * processes on few cores (the test runner) spinning pool threads compete for the CPU.
+ * Measured on the 2-core machine, otherwise idle: 512x512 matMul 6.7 -> 3.5 ms, a 3x3x64x64
+ * conv on [8,16,16,64] 3.8 -> 2.0 ms with 2 threads. Under load (load average 5) 2 threads
+ * were SLOWER (conv filter gradients of ResNet-18: 18 -> 31 ms in total), so it is opt-in
+ * (SFN_WASM_THREADS): with several processes on few cores the pool threads compete.
  */
 
 const MAX_XNNPACK_THREADS = 8;
