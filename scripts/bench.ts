@@ -7,9 +7,7 @@ import '../src/util/chained-ops.js';
  * Options: --backend b, --repeats n, --only name[,name].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as backendModule from '../src/backend/index.js';
-const { initBackend } = backendModule;
-const describeBackend = (): Record<string, unknown> => ('describeBackend' in backendModule ? (backendModule as unknown as { describeBackend: () => Record<string, unknown> }).describeBackend() : {});
+import { initBackend, describeBackend, formatBackend } from '../src/backend/index.js';
 import { modelByName, type ModelDef } from '../src/models/zoo.js';
 import { initParams } from '../src/models/init.js';
 import { modelObjective, type Batch } from '../src/autodiff/model-objective.js';
@@ -20,7 +18,9 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-const backend = await initBackend(arg('backend', process.env.SFN_BACKEND ?? 'wasm'));
+// the engine never uses tf.grad: skip loading the tape gradients
+const backend = await initBackend(arg('backend', process.env.SFN_BACKEND ?? 'wasm'), { tapeGradients: false });
+process.stderr.write(`${formatBackend()}\n`);
 const repeats = Number(arg('repeats', '15'));
 const only = arg('only', '').split(',').filter(Boolean);
 
@@ -96,4 +96,4 @@ for (const c of cases) {
   process.stderr.write(`${c.key}: ${JSON.stringify(entry)}\n`);
 }
 
-console.log(JSON.stringify({ backend, ...describeBackend(), tensorsLeft: tf.memory().numTensors, results }));
+console.log(JSON.stringify({ ...describeBackend(), backend, tensorsLeft: tf.memory().numTensors, results }));

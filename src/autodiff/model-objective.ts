@@ -125,6 +125,24 @@ class RopObjective implements ModelObjective {
     return hessianByBatches(this, this.opts.hessianChunk ?? 64);
   }
 
+  /** one forward pass (loss only) on this batch at other parameters; nothing is cached */
+  lossAt(params: tf.Tensor1D): tf.Scalar {
+    this.assertLive();
+    if (params.rank !== 1 || params.shape[0] !== this.size) {
+      throw new Error(`lossAt: parameters must have shape [${this.size}] (the parameter count of ${this.def.spec.name}), got [${params.shape.join(', ')}]`);
+    }
+    const table = new ParamTable(this.def.spec, params);
+    try {
+      return tf.tidy(() => {
+        const rec = forwardPass(this.def.spec, table, this.batch.x);
+        const out = rec.values[rec.values.length - 1];
+        return lossForward(this.def.loss, out, this.batch.targets, this.batch.mask).loss;
+      });
+    } finally {
+      table.dispose();
+    }
+  }
+
   batchNormStatistics(): BatchNormStatistics {
     const f = this.forward();
     const out: BatchNormStatistics = new Map();

@@ -16,4 +16,10 @@ export interface Objective {
   hvpBatch(vs: tf.Tensor2D): tf.Tensor2D;
   /** the full Hessian in float64 (row-major size x size), for models of a few thousand parameters */
   hessian(): Promise<Float64Array>;
+  /**
+   * The loss of the same batch at other parameters (same mode, e.g. batch-norm batch statistics),
+   * for trust-region checks such as Levenberg-Marquardt's rho. Optional: optimisers that need it
+   * say so when it is missing.
+   */
+  lossAt?(params: tf.Tensor1D): tf.Scalar;
 }

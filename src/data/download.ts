@@ -89,7 +89,7 @@ async function* readSource(source: Source, label: string, idleTimeoutMs: number)
     }
     if (!response.ok || response.body === null) {
       await response.body?.cancel().catch(() => undefined);
-      throw new Error(`${label}: download of ${source.url} failed: HTTP ${response.status} ${response.statusText}`.trimEnd(), { cause: err });
+      throw new Error(`${label}: download of ${source.url} failed: HTTP ${response.status} ${response.statusText}`.trimEnd());
     }
     rearm();
     const reader = response.body.getReader();

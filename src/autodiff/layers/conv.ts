@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2dBackpropFilter } from './conv-filter-grad.js';
+import { conv2dBackpropFilter } from '../../backend/conv-backprop-filter.js';
 import type { Padding } from '../../models/spec.js';
 import { mergeK, type ParamAccess, type Tangent } from './types.js';
 
