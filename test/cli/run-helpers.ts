@@ -1,0 +1,34 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SHARED_DATASETS } from '../data/helpers/shared-data.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `sfn <args>` from the repository root with the shared data folder as mirror. */
+export function startSfn(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, ['bin/sfn.js', ...args], {
+    cwd: REPO,
+    env: { ...process.env, SFN_DATA_MIRROR: SHARED_DATASETS, SFN_BACKEND: 'wasm', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+export function sfn(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startSfn(args, env).done;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
