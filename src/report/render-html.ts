@@ -6,24 +6,25 @@ import { escapeXml as escape } from './svg-plot.js';
 function htmlTable(t: TextTable): string {
   const cell = (tag: string, text: string, i: number) => `<${tag}${t.numeric[i] ? ' class="num"' : ''}>${escape(text)}</${tag}>`;
   return [
-    '<table>',
+    '<div class="wide"><table>',
     `<thead><tr>${t.headers.map((h, i) => cell('th', h, i)).join('')}</tr></thead>`,
     '<tbody>',
     ...t.rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`),
     '</tbody>',
-    '</table>',
+    '</table></div>',
   ].join('\n');
 }
 
 const STYLE = `
 body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1500px; padding: 0 16px; color: #222; }
 h1 { font-size: 24px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 1px solid #ccc; } h3 { font-size: 16px; }
+.wide { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; }
 th, td { border: 1px solid #d0d0d0; padding: 3px 8px; text-align: left; white-space: nowrap; }
 th { background: #f2f2f2; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: #fafafa; }
 .plots { display: flex; flex-wrap: wrap; gap: 12px; }
-.plots figure { margin: 0; } .plots img { max-width: 100%; border: 1px solid #eee; }
+.plots figure { margin: 0; flex: 1 1 560px; max-width: 720px; } .plots img { width: 100%; height: auto; border: 1px solid #eee; }
 .meta, .notes { color: #555; font-size: 13px; } .notes li { margin: 4px 0; }
 `;
 
