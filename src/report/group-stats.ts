@@ -53,7 +53,7 @@ export function groupStats(store: Store, group: RunGroup, options: StatsOptions)
   for (const r of group.runs) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   const losses = {} as Record<LossId, LossStats>;
   const curves: NonNullable<GroupStats['curves']> = {};
-  const seedOf = (...parts: string[]) => new Rng(derivedSeed(options.seed, group.experimentId, group.label, ...parts));
+  const seedOf = (...parts: string[]) => new Rng(derivedSeed(options.seed, group.experiment, group.label, ...parts));
   for (const loss of LOSSES) {
     const series = loadSeries(store, group.runs, loss.key);
     const perRun: RunValues[] = group.runs.map((r, i) => ({
