@@ -7,7 +7,7 @@ import type { ExperimentSpec } from './experiment.js';
  * paper's full line-up) but are refused until they are built. Add a name here when its
  * implementation lands in the optimiser registry.
  */
-export const IMPLEMENTED_OPTIMISERS: readonly OptimiserName[] = ['sgd', 'adam'];
+export const IMPLEMENTED_OPTIMISERS: readonly OptimiserName[] = ['sgd', 'adam', 'ours', 'ours-adaptive'];
 
 export function isImplemented(name: OptimiserName): boolean {
   return IMPLEMENTED_OPTIMISERS.includes(name);

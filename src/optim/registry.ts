@@ -12,6 +12,8 @@ import type { OptimiserSpec } from '../config/experiment.js';
 import type { Optimizer } from './optimizer.js';
 import { sgd } from './sgd.js';
 import { adam } from './adam.js';
+import { ours } from './ours.js';
+import { oursAdaptive } from './ours-adaptive.js';
 
 /** What a factory may know besides its hyperparameters. */
 export interface OptimizerContext {
@@ -26,6 +28,8 @@ export type OptimizerFactory<N extends OptimiserName> = (hp: Hyperparameters[N],
 const FACTORIES: { [N in OptimiserName]?: OptimizerFactory<N> } = {
   sgd: (hp) => sgd(hp),
   adam: (hp) => adam(hp),
+  ours: (hp) => ours(hp),
+  'ours-adaptive': (hp) => oursAdaptive(hp),
 };
 
 /** Names that have an implementation, in registry order. */
