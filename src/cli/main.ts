@@ -4,6 +4,8 @@ import { registerDataCommand } from './data.js';
 import { registerRunCommand } from './run.js';
 import { registerAccelCommand } from './accel.js';
 import { registerReportCommand } from './report.js';
+import { registerCheckHvpCommand } from './check-hvp.js';
+import { registerDumpHvpCommand } from './dump-hvp.js';
 
 const program = new Command();
 program
@@ -17,6 +19,8 @@ registerDataCommand(program);
 registerRunCommand(program);
 registerAccelCommand(program);
 registerReportCommand(program);
+registerCheckHvpCommand(program);
+registerDumpHvpCommand(program);
 
 try {
   await program.parseAsync(process.argv);
