@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Store } from '../../src/store/store.js';
+import { OPTIMISER_NAMES } from '../../src/config/hyperparameters.js';
+import { isImplemented } from '../../src/config/implemented.js';
 import { sfn } from './run-helpers.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'sfn-run-'));
@@ -105,9 +107,13 @@ test('sfn run: a bad config gives the config error and writes nothing', async ()
   assert.match(r.stderr, /colour/);
   assert.equal(existsSync(path.join(dir, 'out')), false, 'no database, no logs');
 
-  const unbuilt = await sfn(['run', 'configs/uci-energy.yaml', '--db', db]);
-  assert.equal(unbuilt.code, 1);
-  assert.match(unbuilt.stderr, /not implemented yet/);
+  // an optimiser the config lists but that is not built yet is refused (while there is one)
+  const unbuiltName = OPTIMISER_NAMES.find((n) => !isImplemented(n));
+  if (unbuiltName) {
+    const unbuilt = await sfn(['run', 'configs/uci-energy.yaml', '--optimiser', unbuiltName, '--max-steps', '1', '--db', db]);
+    assert.equal(unbuilt.code, 1);
+    assert.match(unbuilt.stderr, new RegExp(`${unbuiltName}: not implemented yet`));
+  }
   const unknown = await sfn(['run', 'configs/uci-energy.yaml', '--optimiser', 'adma', '--db', db]);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /--optimiser: 'adma' is not in/);
