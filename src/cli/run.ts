@@ -4,7 +4,7 @@
  * unfinished ones; Ctrl-C stops after the current step and marks that run interrupted.
  */
 import type { Command } from 'commander';
-import { initBackend } from '../backend/index.js';
+import { formatBackend, initBackend } from '../backend/index.js';
 import { applyOverrides, experimentIdentity, loadExperiment, refuseUnimplemented, type ExperimentSpec } from '../config/index.js';
 import { loadDataset } from '../data/load.js';
 import { resolveMirror } from '../data/locations.js';
@@ -111,8 +111,8 @@ async function runCommand(configFile: string, opts: RunOptions, cmd: Command): P
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
 
-  const backend = await initBackend(opts.backend);
-  say(`backend: ${backend}`);
+  const backend = await initBackend(opts.backend, { tapeGradients: false }); // the engine never uses tf.grad
+  say(formatBackend());
   const data = { dataDir: opts.dataDir, mirror: opts.mirror };
   const dataset = await loadDataset(spec.dataset, data);
   say(`dataset: ${spec.dataset} (${dataset.train.rows} train, ${dataset.val.rows} validation, ${dataset.test.rows} test rows)`);

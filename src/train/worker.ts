@@ -63,7 +63,7 @@ async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'init':
       dataOptions = m.data;
-      backend = await initBackend(m.backend);
+      backend = await initBackend(m.backend, { tapeGradients: false });
       store = Store.open(m.db);
       await send({ type: 'ready', backend });
       return;
