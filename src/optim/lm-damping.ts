@@ -31,3 +31,49 @@ export function adaptDamping(damping: number, rho: number, o: LevenbergMarquardt
   else if (rho < o.rhoLow) next = damping / o.decay;
   return Math.max(next, o.minDamping);
 }
+
+/**
+ * Relative size of a loss change that float32 evaluation cannot resolve (about 64 float32 ulps):
+ * summing a batch's losses in float32 rounds at roughly this level.
+ */
+export const LOSS_RESOLUTION = 2 ** -17;
+
+export interface SafeguardedDecision {
+  rho: number;
+  /** the damping for the next step */
+  damping: number;
+  /** whether the step is taken */
+  accepted: boolean;
+  /** false when both the actual and the predicted change are below the loss's float32 resolution (then the damping falls) */
+  informative: boolean;
+}
+
+/**
+ * The Levenberg-Marquardt rule with two safeguards for the exact mode of `ours-adaptive` (the
+ * published code has neither):
+ * - a step is refused when it raised the batch loss by more than the decrease the model promised
+ *   (rho < -1; or the new loss is not finite). With the real, indefinite Hessian and little
+ *   damping the model's minimiser can lie far outside the region where the model holds; one such
+ *   step would wreck the run (and V, which never falls). Smaller misses, as at ReLU kinks, are
+ *   taken and only raise the damping, so the run does not stall on a string of refusals.
+ * - when both changes are below the loss's float32 resolution rho is rounding noise and the step
+ *   too small for the model to be judged: the damping falls as for a good step (widening the trust
+ *   region until steps are measurable). Left to the noisy rho it random-walks upwards once training
+ *   has converged, until the steps are too small ever to be judged again.
+ */
+export function safeguardedDamping(
+  lossBefore: number,
+  lossAfter: number,
+  predictedChange: number,
+  damping: number,
+  o: LevenbergMarquardtOptions,
+): SafeguardedDecision {
+  // a non-finite loss after the step is the worst outcome, whatever the model predicted
+  const rho = Number.isFinite(lossAfter) ? reductionRatio(lossBefore, lossAfter, predictedChange) : Number.NEGATIVE_INFINITY;
+  const change = lossAfter - lossBefore;
+  const noise = LOSS_RESOLUTION * Math.abs(lossBefore);
+  const informative = !(Math.abs(change) <= noise && Math.abs(predictedChange) <= noise);
+  const accepted = change <= Math.max(Math.abs(predictedChange), noise);
+  const next = informative ? adaptDamping(damping, rho, o) : Math.max(damping * o.decay, o.minDamping);
+  return { rho, damping: next, accepted, informative };
+}

@@ -6,7 +6,7 @@ import { seriesDirection } from './series/index.js';
 import { checkSeriesHyperparameters, seriesOptionsFor } from './ours-series.js';
 import { dotAccumulationFor, dotProducts, seriesVectorSpace } from './series-space.js';
 import { referenceQuadraticModel, solveQuadraticModel, type QuadraticModelStep } from './quadratic-model.js';
-import { adaptDamping, reductionRatio } from './lm-damping.js';
+import { adaptDamping, reductionRatio, safeguardedDamping } from './lm-damping.js';
 
 export interface OursAdaptiveState {
   /** the series scale factor V (float64; starts at V0, only rises) */
@@ -22,10 +22,10 @@ export interface OursAdaptiveState {
  * learning rate and momentum from the quadratic model over the plane of -d and the previous step
  * (quadratic-model.ts; HVPs of d and of the previous step: one extra product on the first step, two
  * after), w_new = w - lr d + momentum p, and lambda adapted by Levenberg-Marquardt with rho from the
- * same batch (one extra forward pass, Objective.lossAt). A step that raised the batch loss (rho <= 0)
- * is not taken (Moré's acceptance test; info.accepted = 0) and the damping rises: with the real,
- * indefinite Hessian and little damping the model's minimiser can lie far outside the region where
- * the model holds, and one such step would otherwise wreck the run (and V, which never falls).
+ * same batch (one extra forward pass, Objective.lossAt), with two safeguards (lm-damping.ts,
+ * safeguardedDamping): a step that raised the batch loss by more than the model's predicted decrease
+ * is not taken (info.accepted = 0), and rho below the loss's float32 resolution leaves the damping
+ * as it is.
  *
  * compat 'reference' reproduces the published code: plain Wynn epsilon, the degenerate solve
  * (lr 1, momentum 0, no extra curvature products) and its model change -1/2 g.d in rho; the damping
@@ -78,12 +78,19 @@ export function oursAdaptive(hp: Hyperparameters['ours-adaptive']): Optimizer<Ou
         });
         next = tf.add(params, step) as tf.Tensor1D;
         const lossAfter = readScalar(lossAt(next));
-        const rho = reductionRatio(lossBefore, lossAfter, model.predictedChange);
-        const damping = adaptDamping(state.damping, rho, lm);
-
-        // exact mode: Moré's acceptance test, a step that raised the batch loss (rho <= 0) is not taken
-        const accepted = reference || !(rho <= 0);
-        if (!reference) info.accepted = accepted ? 1 : 0;
+        let rho: number;
+        let damping: number;
+        let accepted: boolean;
+        if (reference) {
+          // the published rule: every step is taken
+          rho = reductionRatio(lossBefore, lossAfter, model.predictedChange);
+          damping = adaptDamping(state.damping, rho, lm);
+          accepted = true;
+        } else {
+          const decision = safeguardedDamping(lossBefore, lossAfter, model.predictedChange, state.damping, lm);
+          ({ rho, damping, accepted } = decision);
+          info.accepted = accepted ? 1 : 0;
+        }
         let newParams: tf.Tensor1D;
         let previousStep: tf.Tensor1D | null;
         if (accepted) {
@@ -109,6 +116,8 @@ export function oursAdaptive(hp: Hyperparameters['ours-adaptive']): Optimizer<Ou
             momentum,
             hvps: series.hvpCount + extraHvps,
             fallbacks: series.fallbacks,
+            lossChange: lossAfter - lossBefore,
+            predictedChange: model.predictedChange,
             ...info,
           },
         };

@@ -127,8 +127,8 @@ test('damping goes down when the model is right (rho > 3/4) and up when it is wr
     assert.ok(bad.infos[0].rho < 0.25, `${compat}: rho ${bad.infos[0].rho}`);
     assert.equal(bad.infos[1].damping, 0.01 / 0.9, compat);
     if (compat === 'exact') {
-      // Moré's acceptance test: the step raised the batch loss, so w stays
-      assert.ok(bad.infos[0].rho <= 0);
+      // the safeguard: the loss rose by more than the model's promised fall, so w stays
+      assert.ok(bad.infos[0].rho < -1);
       assert.equal(bad.infos[0].accepted, 0);
       assert.deepEqual(bad.ws[1], bad.ws[0]);
     } else {

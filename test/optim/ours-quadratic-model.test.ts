@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceQuadraticModel, solveQuadraticModel, type QuadraticModelInputs } from '../../src/optim/quadratic-model.js';
-import { adaptDamping, reductionRatio } from '../../src/optim/lm-damping.js';
+import { adaptDamping, LOSS_RESOLUTION, reductionRatio, safeguardedDamping } from '../../src/optim/lm-damping.js';
 
 /** M(alpha, mu) - L = g.s + 1/2 s^T (H + lambda I) s for s = -alpha d + mu p, from explicit vectors */
 function modelChange(H: number[][], lambda: number, g: number[], d: number[], p: number[], alpha: number, mu: number): number {
@@ -116,4 +116,27 @@ test('Levenberg-Marquardt: down above rhoHigh, up below rhoLow, unchanged betwee
   assert.equal(adaptDamping(0.3, Number.NaN, o), 0.3);
   assert.equal(adaptDamping(0.3, reductionRatio(1, Number.POSITIVE_INFINITY, -0.5), o), 0.3 / 0.9);
   assert.equal(reductionRatio(2, 1.5, -1), 0.5);
+});
+
+test('exact-mode safeguards: refuse a step that rose more than the promised fall; ignore rho below float32 resolution', () => {
+  const o = { decay: 0.9, minDamping: 1e-8, rhoLow: 0.25, rhoHigh: 0.75 };
+  // a good step: taken, damping down
+  assert.deepEqual(safeguardedDamping(1, 0.9, -0.1, 0.5, o), { rho: (0.9 - 1) / -0.1, damping: 0.45, accepted: true, informative: true });
+  // a small miss (the loss rose by less than the promised fall): taken, damping up
+  const miss = safeguardedDamping(1, 1.05, -0.1, 0.5, o);
+  assert.deepEqual([miss.accepted, miss.damping], [true, 0.5 / 0.9]);
+  // a blow-up: refused, damping up
+  const blowUp = safeguardedDamping(1, 3, -0.1, 0.5, o);
+  assert.deepEqual([blowUp.accepted, blowUp.damping], [false, 0.5 / 0.9]);
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+    const r = safeguardedDamping(1, bad, -0.1, 0.5, o);
+    assert.deepEqual([r.accepted, r.damping, r.rho], [false, 0.5 / 0.9, Number.NEGATIVE_INFINITY]);
+  }
+  // both changes below the loss's resolution: rho (here -1) is noise; the step is taken and the damping falls
+  const tiny = 0.25 * LOSS_RESOLUTION;
+  const noise = safeguardedDamping(1, 1 + tiny, -tiny, 0.5, o);
+  assert.deepEqual([noise.accepted, noise.informative, noise.damping], [true, false, 0.45]);
+  // a tiny prediction but a real change is information
+  const real = safeguardedDamping(1, 1 + 100 * LOSS_RESOLUTION, -tiny, 0.5, o);
+  assert.deepEqual([real.accepted, real.informative, real.damping], [false, true, 0.5 / 0.9]);
 });
