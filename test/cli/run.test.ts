@@ -21,7 +21,7 @@ test('sfn run: every (optimiser, seed) pair, a summary and --json; a rerun skips
   const args = ['run', 'configs/uci-energy.yaml', '--optimiser', 'adam,sgd', '--seeds', '2', '--max-steps', '40', '--db', db, '--data-dir', path.join(dir, 'data'), '--json'];
   const r = await sfn(args);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^backend: wasm$/m);
+  assert.match(r.stdout, /^backend wasm \(/m);
   assert.match(r.stdout, /4 runs, 0 already done, 4 to run/);
   const summary = lastJson(r.stdout);
   assert.equal(summary.backend, 'wasm');

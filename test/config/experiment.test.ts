@@ -95,13 +95,31 @@ test('durations', () => {
 });
 
 test('only implemented optimisers may run; the refusal names each other entry', () => {
-  assert.deepEqual([...IMPLEMENTED_OPTIMISERS].sort(), ['adam', 'sgd']);
-  const spec = parseExperiment(TEXT, 'x.yaml');
+  assert.deepEqual([...IMPLEMENTED_OPTIMISERS].sort(), ['adam', 'ours', 'ours-adaptive', 'sgd']);
+  const text = `
+dataset: uci-energy
+model: uci-mlp
+epochs: 2
+batchSize: 588
+seeds: 1
+optimisers:
+  - name: sgd
+    lr: 0.1
+  - name: lbfgs
+  - name: exact-sfn
+    lr: 1
+    momentum: 0
+    smallEigLr: 0.1
+    threshold: 0.001
+  - name: adam
+    lr: 0.001
+`;
+  const spec = parseExperiment(text, 'x.yaml');
   assert.throws(() => refuseUnimplemented(spec), (e: unknown) => {
     assert.ok(e instanceof ConfigError);
     assert.deepEqual(e.problems.map((p) => p.path), ['optimisers[1].name', 'optimisers[2].name']);
-    assert.match(e.problems[0].message, /ours:fast: not implemented yet \(implemented: sgd, adam\)/);
-    assert.equal(e.problems[0].line, 16);
+    assert.match(e.problems[0].message, /lbfgs: not implemented yet \(implemented: sgd, adam, ours, ours-adaptive\)/);
+    assert.equal(e.problems[0].line, 10);
     return true;
   });
   assert.doesNotThrow(() => refuseUnimplemented(applyOverrides(spec, { optimisers: ['adam', 'sgd'] })));
