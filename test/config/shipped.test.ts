@@ -38,7 +38,8 @@ test("the paper's datasets, epochs and batch sizes", () => {
   assert.ok(load('uci-energy').optimisers.every((o) => o.batchSize === 'full'));
   const batches = (name: string) => Object.fromEntries(load(name).optimisers.map((o) => [o.label, o.batchSize]));
   assert.deepEqual(batches('fashion-mnist'), {
-    'ours:code': 400, 'ours:paper': 400, 'ours-adaptive:code': 400, 'ours-adaptive:paper': 800,
+    'ours:code': 400, 'ours:paper': 400, 'ours:exact': 400,
+    'ours-adaptive:code': 400, 'ours-adaptive:paper': 800, 'ours-adaptive:exact': 400,
     sgd: 100, adam: 400, 'kfac-deepmind': 3200, 'kfac-kazuki': 800,
   });
   assert.deepEqual(batches('svhn'), {
@@ -57,7 +58,7 @@ test('every optimiser of REFERENCE.md is in each config; the exact ones and L-BF
   }
 });
 
-test('Ours presets: committed-code and Table 3 values where they differ', () => {
+test('Ours presets: committed-code and Table 3 values where they differ, and the code values in exact mode', () => {
   const uci = load('uci-energy');
   assert.deepEqual(pick(entry(uci, 'ours:code')), { K: 13, N: 3, lr: 1.58, momentum: 0.2299, damping: 0.06407 });
   assert.deepEqual(pick(entry(uci, 'ours:paper')), { K: 18, N: 8, lr: 1.79, momentum: 0.717, damping: 0.0244 });
@@ -73,9 +74,16 @@ test('Ours presets: committed-code and Table 3 values where they differ', () => 
   for (const f of ['uci-energy', 'fashion-mnist', 'svhn', 'cifar10']) {
     for (const o of load(f).optimisers) {
       if (o.name === 'ours' || o.name === 'ours-adaptive') {
-        assert.equal(o.hyperparameters.compat, 'reference', `${f} ${o.label} reproduces the published code`);
+        const compat = o.preset === 'exact' ? 'exact' : 'reference';
+        assert.equal(o.hyperparameters.compat, compat, `${f} ${o.label} compat`);
+        assert.equal(o.hyperparameters.accelerator, 'sablonniere', `${f} ${o.label} accelerator`);
         assert.equal(o.hyperparameters.V0, 100);
       }
+    }
+  }
+  for (const f of [uci, fm]) {
+    for (const name of ['ours', 'ours-adaptive']) {
+      assert.deepEqual(pick(entry(f, `${name}:exact`)), pick(entry(f, `${name}:code`)), `${f.name} ${name}:exact`);
     }
   }
 });
