@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { integerOption, numberOption } from './options.js';
 import { runAcceleratorComparison } from '../optim/series/accelerator-comparison.js';
 import type { ComparisonResult } from '../optim/series/accelerator-comparison.js';
 import { comparisonCsv, comparisonPlots, displayName } from '../optim/series/accelerator-comparison-report.js';
@@ -87,19 +87,3 @@ export function runAccelCommand(options: AccelCommandOptions): AccelCommandOutpu
   return { csvPath, svgPath, summaryPath, result };
 }
 
-function integerOption(flag: string, minimum: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < minimum) throw new InvalidArgumentError(`${flag} must be an integer >= ${minimum}, got '${value}'`);
-    return n;
-  };
-}
-
-function numberOption(flag: string, minimum: number, inclusive: boolean): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    const ok = value.trim() !== '' && Number.isFinite(n) && (inclusive ? n >= minimum : n > minimum);
-    if (!ok) throw new InvalidArgumentError(`${flag} must be a finite number ${inclusive ? '>=' : '>'} ${minimum}, got '${value}'`);
-    return n;
-  };
-}

@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { describeBackend, formatBackend, initBackend } from '../backend/index.js';
 import { formatCheckHvpReport, runCheckHvp } from '../check/check-hvp.js';
 import { CHECK_MODELS, parseCheckModel } from '../check/problem.js';
-
-function seedOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--seed must be a non-negative integer.');
-  return n;
-}
+import { integerOption } from './options.js';
 
 /**
  * `sfn check-hvp --model <name> [--backend b] [--json] [--seed s]`: the curvature engine against
@@ -20,7 +14,7 @@ export function registerCheckHvpCommand(program: Command): void {
     .description("check the engine's loss, gradient and Hessian-vector products against an independent float64 reference")
     .requiredOption('--model <name>', `model to check: ${CHECK_MODELS.join(', ')}`)
     .option('--backend <name>', 'wasm (default), cpu, tensorflow or tensorflow-gpu (or env SFN_BACKEND)')
-    .option('--seed <integer>', 'seed for the parameters, the batch and the directions', seedOption, 1)
+    .option('--seed <integer>', 'seed for the parameters, the batch and the directions', integerOption('--seed', 0), 1)
     .option('--json', 'print one JSON object instead of text')
     .action(async (opts: { model: string; backend?: string; seed: number; json?: boolean }) => {
       const model = parseCheckModel(opts.model); // before the backend: a bad name fails fast

@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { describeBackend, formatBackend, initBackend } from '../backend/index.js';
 import { dumpHvp } from '../check/dump-hvp.js';
 import { CHECK_MODELS, parseCheckModel } from '../check/problem.js';
-
-function seedOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--seed must be a non-negative integer.');
-  return n;
-}
+import { integerOption } from './options.js';
 
 /**
  * `sfn dump-hvp --model <name> --seed <s> --out file.json`: a model, its parameters, a batch, a
@@ -20,7 +14,7 @@ export function registerDumpHvpCommand(program: Command): void {
     .description('write a model, batch, direction v and the loss, gradient and H v as JSON for cross-checking in another framework')
     .requiredOption('--model <name>', `model to dump: ${CHECK_MODELS.join(', ')}`)
     .requiredOption('--out <file>', 'the JSON file to write')
-    .option('--seed <integer>', 'seed for the parameters, the batch and the direction', seedOption, 1)
+    .option('--seed <integer>', 'seed for the parameters, the batch and the direction', integerOption('--seed', 0), 1)
     .option('--backend <name>', 'wasm (default), cpu, tensorflow or tensorflow-gpu (or env SFN_BACKEND)')
     .action(async (opts: { model: string; out: string; seed: number; backend?: string }) => {
       const model = parseCheckModel(opts.model);

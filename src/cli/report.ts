@@ -8,6 +8,7 @@ import { renderJson } from '../report/render-json.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { DEFAULT_STATUSES } from '../report/select-runs.js';
 import { writeReportFolder } from '../report/write-report.js';
+import { integerOption } from './options.js';
 
 interface ReportCliOptions {
   db: string;
@@ -30,16 +31,6 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...parts];
 }
 
-function integer(min: number, what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^[-+]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${what} must be an integer >= ${min} (got '${value}')`);
-    }
-    return n;
-  };
-}
-
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
@@ -60,14 +51,14 @@ export function registerReportCommand(program: Command): void {
         .choices(['markdown', 'csv', 'json'])
         .default('markdown'),
     )
-    .option('--resamples <n>', 'bootstrap resamples of the runs', integer(1, '--resamples'), DEFAULT_RESAMPLES)
-    .option('--seed <n>', 'seed of the bootstrap resampling', integer(0, '--seed'), 0)
+    .option('--resamples <n>', 'bootstrap resamples of the runs', integerOption('--resamples', 1), DEFAULT_RESAMPLES)
+    .option('--seed <n>', 'seed of the bootstrap resampling', integerOption('--seed', 0), 0)
     .addOption(
       new Option('--time <clock>', 'time axis of the curves: wall (evaluation included, as the paper) or compute (evaluation excluded)')
         .choices(['wall', 'compute'])
         .default('wall'),
     )
-    .option('--grid-points <n>', 'points of the common grid the curves are interpolated onto', integer(2, '--grid-points'), DEFAULT_CURVE_POINTS)
+    .option('--grid-points <n>', 'points of the common grid the curves are interpolated onto', integerOption('--grid-points', 2), DEFAULT_CURVE_POINTS)
     .option('--plots <dir>', 'also write SVG plots, index.html and the tables (md, csv, json) into this folder')
     .option('--paper', "add the paper's Table 5 values beside ours, with the difference in units of the paper's error")
     .action((opts: ReportCliOptions, cmd: Command) => {

@@ -1,4 +1,4 @@
-import { escapeXml } from './svg-plot.js';
+import { escapeXml, linearTicks } from './svg-plot.js';
 
 /**
  * Horizontal bar charts with error bars, as hand-written SVG (the rankings of Figure 5): one bar per
@@ -118,15 +118,8 @@ function logAxis(lo: number, hi: number): Axis {
 
 function linearAxis(lo: number, hi: number): Axis {
   if (hi <= lo) hi = lo + 1;
-  const raw = (hi - lo) / 5;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
-  const first = Math.floor(lo / step + 1e-9);
-  const last = Math.ceil(hi / step - 1e-9);
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  const ticks: Axis['ticks'] = [];
-  for (let k = first; k <= last; k++) ticks.push({ value: k * step, label: (k * step).toFixed(decimals) });
-  return { min: first * step, max: last * step, ticks };
+  const { ticks, outerLow, outerHigh } = linearTicks(lo, hi, 5);
+  return { min: outerLow, max: outerHigh, ticks };
 }
 
 function fmt(v: number): string {

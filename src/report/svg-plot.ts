@@ -254,8 +254,9 @@ function makeScale(axis: AxisSpec, series: SeriesSpec[], which: 'x' | 'y', pixel
   return { toPixel, ticks: inside, min: lo, max: hi, log };
 }
 
-function linearTicks(lo: number, hi: number): { ticks: { value: number; label: string }[]; outerLow: number; outerHigh: number } {
-  const raw = (hi - lo) / 6;
+/** Round-number ticks (steps of 1, 2 or 5 times a power of ten) covering [lo, hi] in about `intervals` steps; shared with the bar charts. */
+export function linearTicks(lo: number, hi: number, intervals = 6): { ticks: { value: number; label: string }[]; outerLow: number; outerHigh: number } {
+  const raw = (hi - lo) / intervals;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
   const first = Math.floor(lo / step + 1e-9);

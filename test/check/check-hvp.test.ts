@@ -65,6 +65,6 @@ test('sfn check-hvp rejects a bad model name and a bad seed', async () => {
     const program = new Command().exitOverride();
     program.configureOutput({ writeErr: () => {} });
     registerCheckHvpCommand(program);
-    await assert.rejects(program.parseAsync(['node', 'sfn', 'check-hvp', ...args]), /unknown model "nope"|--seed must be a non-negative integer/);
+    await assert.rejects(program.parseAsync(['node', 'sfn', 'check-hvp', ...args]), /unknown model "nope"|--seed must be an integer >= 0, got '-3'/);
   }
 });
