@@ -1,11 +1,11 @@
 /**
-import '../src/util/chained-ops.js';
  * `npm run bench`: median milliseconds of one gradient and one Hessian-vector product for the
  * paper's models, and of the explicit UCI Hessian; prints one JSON object.
  * "hvp" reuses the forward and backward passes cached by the Objective (as the series optimiser
  * does for its 2(K-1) products per step); "hvpCold" includes them.
  * Options: --backend b, --repeats n, --only name[,name].
  */
+import '../src/util/chained-ops.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend, formatBackend } from '../src/backend/index.js';
 import { modelByName, type ModelDef } from '../src/models/zoo.js';
