@@ -24,8 +24,8 @@ export interface OursAdaptiveState {
  * after), w_new = w - lr d + momentum p, and lambda adapted by Levenberg-Marquardt with rho from the
  * same batch (one extra forward pass, Objective.lossAt), with two safeguards (lm-damping.ts,
  * safeguardedDamping): a step that raised the batch loss by more than the model's predicted decrease
- * is not taken (info.accepted = 0), and rho below the loss's float32 resolution leaves the damping
- * as it is.
+ * is not taken (info.accepted = 0), and rho below the loss's float32 resolution counts as a good
+ * step (the damping falls by the decay factor): the model cannot be judged, so the trust region widens.
  *
  * compat 'reference' reproduces the published code: plain Wynn epsilon, the degenerate solve
  * (lr 1, momentum 0, no extra curvature products) and its model change -1/2 g.d in rho; the damping

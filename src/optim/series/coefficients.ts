@@ -65,8 +65,9 @@ export function dampedSeriesCoefficients(count: number, dampingRatio: number): F
 
 /**
  * The published recursion, float32 arithmetic emulated with Math.fround at every operation:
- * c_0 = 1 / (1 + lambda / sqrt(V)), c_k = -(c_{k-1} + b_k) / (lambda^2 / V - 1).
- * Unstable for lambda / sqrt(V) above ~0.7 (see the file comment); for compat mode only.
+ * c_0 = 1 / (1 + lambda / sqrt(V)), c_k = (-1 / (lambda^2 / V - 1)) (c_{k-1} + b_k), rounded in that
+ * order. With one term the published loop never runs and c_0 = 1: the update is g / sqrt(V) whatever
+ * lambda. Unstable for lambda / sqrt(V) above ~0.7 (see the file comment); for compat mode only.
  */
 export function referenceSeriesCoefficients(count: number, damping: number, V: number): Float64Array {
   checkCount(count);
@@ -76,10 +77,11 @@ export function referenceSeriesCoefficients(count: number, damping: number, V: n
   const lambda = f(damping);
   const v = f(V);
   const b = sqrtSeriesCoefficients(count);
-  const denominator = f(f(f(lambda * lambda) / v) - 1);
+  const factor = f(-f(1 / f(f(f(lambda * lambda) / v) - 1)));
   const c = new Float64Array(count);
-  if (count > 0) c[0] = f(1 / f(1 + f(lambda / f(Math.sqrt(v)))));
-  for (let k = 1; k < count; k++) c[k] = f(-f(f(c[k - 1] + f(b[k])) / denominator));
+  if (count === 1) c[0] = 1;
+  else if (count > 1) c[0] = f(1 / f(1 + f(lambda / f(Math.sqrt(v)))));
+  for (let k = 1; k < count; k++) c[k] = f(factor * f(c[k - 1] + f(b[k])));
   return c;
 }
 

@@ -89,8 +89,10 @@ function validateOptions<V>(o: SeriesOptions<V>): void {
  *
  * `hvp(v)` returns H v as a fresh vector (owned here). `g` is not consumed.
  *
- * K = 1 (documented behaviour, as in the published code): no curvature product is taken, V stays
- * as it is and the single partial sum is c_0 g / sqrt(V) = g / (sqrt(V) + lambda): a gradient step.
+ * K = 1 (documented behaviour): no curvature product is taken, V stays as it is and the single
+ * partial sum is c_0 g / sqrt(V): g / (sqrt(V) + lambda) with the stable coefficients (the K = 1
+ * truncation of (|H| + lambda I)^{-1} g), g / sqrt(V) with the reference ones, whose loop never
+ * applies the damping when it does not run: a gradient step either way.
  */
 export function runSeries<V>(
   space: VectorSpace<V>,

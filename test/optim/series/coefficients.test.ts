@@ -126,6 +126,20 @@ test('the reference float32 recursion agrees for small damping and blows up once
   for (const x of referenceSeriesCoefficients(10, 0.3, 2)) assert.equal(x, Math.fround(x));
 });
 
+test('the reference recursion rounds as the published code does, and one term is c_0 = 1', () => {
+  // numpy float32, in the published order: c = (-1 / (lambda^2 / V - 1)) * (c + binom(1/2, k) (-1)^k),
+  // lambda = 7, V = 100 (inside the unstable range, where the rounding order shows)
+  const expected = [
+    0.5882352590560913, 0.17301031947135925, 0.09413788467645645, 0.06203506886959076, 0.04504425451159477,
+    0.03470687195658684, 0.027841292321681976, 0.022996099665760994, 0.019419722259044647, 0.016685662791132927,
+    0.01453359518200159, 0.012793408706784248, 0.01134425774216652, 0.010088268667459488, 0.0089279068633914,
+    0.007737988606095314, 0.006320538464933634, 0.004322281572967768, 0.0010767088970169425, -0.004703078418970108,
+  ];
+  assert.deepEqual(Array.from(referenceSeriesCoefficients(20, 7, 100)), expected);
+  // K = 1: the published loop never runs, so the damping factor is never applied
+  assert.deepEqual(Array.from(referenceSeriesCoefficients(1, 0.7, 100)), [1]);
+});
+
 test('invalid arguments are rejected with a reason', () => {
   assert.throws(() => dampedSeriesCoefficients(5, -0.1), /damping ratio/);
   assert.throws(() => dampedSeriesCoefficients(5, NaN), /damping ratio/);

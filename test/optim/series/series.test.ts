@@ -112,13 +112,16 @@ test('power-iteration bound approaches lambda_max(H^2) = 9 and counts its produc
   assert.ok(Math.abs(safe.V - 1.5 * r.V) < 1e-9);
 });
 
-test('K = 1: no curvature product, V unchanged, the update is g / (sqrt(V) + lambda)', () => {
+test('K = 1: no curvature product, V unchanged, the update is g / (sqrt(V) + lambda); g / sqrt(V) with the reference coefficients', () => {
   for (const damping of [0, 0.7]) {
-    const r = runSeries(space, g, hvp, { terms: 1, order: 0, damping, V: 100 });
-    assert.equal(r.hvpCount, 0);
-    assert.equal(r.V, 100);
-    assert.equal(r.sums.length, 1);
-    r.sums[0].forEach((x, i) => assert.ok(Math.abs(x - g[i] / (10 + damping)) < 1e-15));
+    for (const coefficients of ['stable', 'reference'] as const) {
+      const r = runSeries(space, g, hvp, { terms: 1, order: 0, damping, V: 100, coefficients });
+      assert.equal(r.hvpCount, 0);
+      assert.equal(r.V, 100);
+      assert.equal(r.sums.length, 1);
+      const scale = coefficients === 'stable' ? 10 + damping : 10;
+      r.sums[0].forEach((x, i) => assert.ok(Math.abs(x - g[i] / scale) < 1e-15, `${coefficients} damping ${damping}`));
+    }
   }
 });
 
