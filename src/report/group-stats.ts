@@ -4,7 +4,7 @@ import { bootstrapMedian, type BootstrapEstimate } from './bootstrap.js';
 import { medianCurve, type CurveAxis, type MedianCurve } from './curves.js';
 import { derivedSeed } from './derived-seed.js';
 import { LOSSES, PLOTTED_LOSSES, type LossId } from './losses.js';
-import { lastFinite, loadSeries, lowestFinite } from './run-series.js';
+import { finalValue, loadSeries, lowestFinite } from './run-series.js';
 import type { RunGroup } from './select-runs.js';
 
 export interface RunValues {
@@ -60,7 +60,7 @@ export function groupStats(store: Store, group: RunGroup, options: StatsOptions)
       runId: r.id,
       seed: r.seed,
       status: r.status,
-      final: lastFinite(series[i]) ?? null,
+      final: finalValue(series[i]) ?? null,
       lowest: lowestFinite(series[i]) ?? null,
     }));
     const finals = perRun.flatMap((v) => (v.final === null ? [] : [v.final]));

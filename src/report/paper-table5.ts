@@ -46,6 +46,23 @@ export const PAPER_TABLE5: readonly PaperRow[] = [
   { setting: 'CIFAR-10', algorithm: 'KFAC (DeepMind)', training: [0.01466, 0.0012], test: [1.727, 0.019], validation: [1.683, 0.019] },
 ];
 
+/** Epochs of a full run in the paper's settings (REFERENCE.md; Appendix A.3). */
+const PAPER_EPOCHS: Record<PaperRow['setting'], number> = { 'UCI Energy': 6000, 'Fashion-MNIST': 10, SVHN: 10, 'CIFAR-10': 72 };
+
+/**
+ * Why a run's configuration is not the paper's setting (fewer epochs, a step or time budget), or
+ * undefined when it is: only such runs are compared with the paper's numbers.
+ */
+export function paperSettingMismatch(setting: string, config: unknown): string | undefined {
+  const epochs = PAPER_EPOCHS[setting as PaperRow['setting']];
+  if (epochs === undefined) return undefined;
+  const c = (config ?? {}) as { epochs?: unknown; maxSteps?: unknown; timeBudgetSeconds?: unknown };
+  if (c.epochs !== epochs) return `${String(c.epochs)} epochs, the paper ran ${epochs}`;
+  if (c.maxSteps != null) return `stopped after ${String(c.maxSteps)} steps`;
+  if (c.timeBudgetSeconds != null) return `a time budget of ${String(c.timeBudgetSeconds)} s`;
+  return undefined;
+}
+
 /** The paper's row for a setting title and a plain algorithm title (see names.ts), if it has one. */
 export function paperRow(setting: string, algorithm: string | undefined): PaperRow | undefined {
   if (algorithm === undefined) return undefined;

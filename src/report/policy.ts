@@ -1,10 +1,11 @@
 /**
  * How runs enter the statistics. One place, so the tables' notes, the JSON and the code agree.
  *
- * - final loss of a run: its last finite value. For a completed run that is the value at its last
- *   step; for a diverged run it is the value just before its loss became non-finite (the reference
- *   code stops a run at the first non-finite update, so the paper's numbers count diverged runs the
- *   same way).
+ * - final loss of a run: for a diverged run its last finite value, the value just before its loss
+ *   became non-finite (the reference code stops a run at the first non-finite update, so the
+ *   paper's numbers count diverged runs the same way); for any other run the value at its last step,
+ *   and when that one is not finite (an evaluation that overflowed) the run is left out of that
+ *   median and counted as below, never given an earlier value.
  * - lowest loss of a run: its smallest finite value.
  * - a run with no finite value of a loss at all is left out of that loss's median and counted
  *   (the tables show "n=" beside the value when fewer runs than the group's entered).
@@ -15,8 +16,9 @@
  */
 export const DIVERGED_POLICY =
   'Diverged runs enter the medians with their last finite loss (the value before it became non-finite) ' +
-  'and are counted in the Runs column; a run with no finite value of a loss is left out of that median ' +
-  'and the value shows n=<runs that entered>. In the curves a diverged run holds its last finite value.';
+  'and are counted in the Runs column; a run with no finite value of a loss, or another run whose last value ' +
+  'of it is not finite, is left out of that median and the value shows n=<runs that entered>. ' +
+  'In the curves a diverged run holds its last finite value.';
 
 export const STATISTIC_DESCRIPTION = (resamples: number, seed: number) =>
   `Values: mean over ${resamples} bootstrap resamples (runs drawn with replacement, seed ${seed}) of the ` +

@@ -13,6 +13,8 @@ export interface RunSeries {
   value: Float64Array;
   /** recorded points that were not finite (NaN or infinite), left out of the arrays above */
   nonFinite: number;
+  /** the value recorded at the run's last step was not finite */
+  endsNonFinite: boolean;
 }
 
 /**
@@ -37,12 +39,18 @@ export function toSeries(run: Pick<RunRecord, 'id' | 'status'>, points: readonly
     compute: Float64Array.from(finite, (p) => p.wallTimeExclEval),
     value: Float64Array.from(finite, (p) => p.value),
     nonFinite: points.length - finite.length,
+    endsNonFinite: points.length > 0 && !Number.isFinite(points[points.length - 1].value),
   };
 }
 
-/** The last finite value (a diverged run: its value just before it diverged); undefined if none. */
-export function lastFinite(s: RunSeries): number | undefined {
-  return s.value.length ? s.value[s.value.length - 1] : undefined;
+/**
+ * A run's final value (policy.ts): a diverged run's last finite value, any other run's value at its
+ * last step; undefined when there is none (no finite value, or a non-diverged run ending non-finite,
+ * e.g. an evaluation that overflowed: not replaced by an earlier value).
+ */
+export function finalValue(s: RunSeries): number | undefined {
+  if (!s.value.length || (s.endsNonFinite && !s.diverged)) return undefined;
+  return s.value[s.value.length - 1];
 }
 
 /** The smallest finite value; undefined if none. */

@@ -12,7 +12,10 @@ export interface RunSelection {
   statuses?: readonly RunStatus[];
 }
 
-/** The runs of one (experiment, optimiser, preset): one row of the tables, one line of a plot. */
+/**
+ * The runs of one (experiment, optimiser, preset, configuration): one row of the tables, one line of
+ * a plot. Runs of an entry whose hyperparameters were edited between runs are never pooled.
+ */
 export interface RunGroup {
   experimentId: number;
   experiment: string;
@@ -22,8 +25,9 @@ export interface RunGroup {
   preset: string | null;
   /** "ours:paper" */
   label: string;
-  /** "Ours [paper]" */
+  /** "Ours [paper]"; with the configuration's short hash when the entry was run under several */
   title: string;
+  configHash: string;
   runs: RunRecord[];
 }
 
@@ -82,12 +86,16 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
   // one experiment name recorded under several configurations gets its id in the setting name
   const idsPerName = new Map<string, Set<number>>();
   for (const r of all) idsPerName.set(r.experiment, (idsPerName.get(r.experiment) ?? new Set()).add(r.experimentId));
+  const entryKey = (r: RunRecord): string => `${r.experimentId}\u0000${r.optimiser}\u0000${r.preset ?? ''}`;
+  const hashesPerEntry = new Map<string, Set<string>>();
+  for (const r of kept) hashesPerEntry.set(entryKey(r), (hashesPerEntry.get(entryKey(r)) ?? new Set()).add(r.configHash));
   const byKey = new Map<string, RunGroup>();
   for (const r of kept) {
-    const key = `${r.experimentId}\u0000${r.optimiser}\u0000${r.preset ?? ''}`;
+    const key = `${entryKey(r)}\u0000${r.configHash}`;
     let g = byKey.get(key);
     if (!g) {
       const ambiguous = (idsPerName.get(r.experiment)?.size ?? 1) > 1;
+      const severalConfigs = (hashesPerEntry.get(entryKey(r))?.size ?? 1) > 1;
       g = {
         experimentId: r.experimentId,
         experiment: r.experiment,
@@ -95,7 +103,8 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
         optimiser: r.optimiser,
         preset: r.preset,
         label: runLabel(r.optimiser, r.preset),
-        title: algorithmTitle(r.optimiser, r.preset),
+        title: algorithmTitle(r.optimiser, r.preset) + (severalConfigs ? ` {config ${r.configHash.slice(0, 8)}}` : ''),
+        configHash: r.configHash,
         runs: [],
       };
       byKey.set(key, g);
@@ -109,7 +118,8 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
       a.experimentId - b.experimentId ||
       algorithmOrder(a.optimiser) - algorithmOrder(b.optimiser) ||
       a.optimiser.localeCompare(b.optimiser) ||
-      (a.preset ?? '').localeCompare(b.preset ?? ''),
+      (a.preset ?? '').localeCompare(b.preset ?? '') ||
+      a.configHash.localeCompare(b.configHash),
   );
   return { groups, excluded };
 }

@@ -2,7 +2,7 @@ import { formatMedianError, formatSigned } from './format-number.js';
 import type { GroupStats } from './group-stats.js';
 import { LOSSES, type LossId } from './losses.js';
 import { paperAlgorithmTitle, settingTitle } from './names.js';
-import { paperRow } from './paper-table5.js';
+import { paperRow, paperSettingMismatch } from './paper-table5.js';
 
 export interface Cell {
   estimate: number;
@@ -31,6 +31,8 @@ export interface Table5Row {
   cells: Record<LossId, Cell>;
   /** the paper's values for this row, when --paper asked and the paper has the row */
   paper?: Record<LossId, PaperCell>;
+  /** with --paper: why a row the paper has is not compared (its runs are not the paper's setting) */
+  paperMismatch?: string;
 }
 
 export function table5Rows(stats: readonly GroupStats[], withPaper = false): Table5Row[] {
@@ -49,8 +51,11 @@ export function table5Rows(stats: readonly GroupStats[], withPaper = false): Tab
       diverged: s.byStatus.diverged ?? 0,
       cells,
     };
-    const p = withPaper ? paperRow(settingTitle(s.group.experiment), paperAlgorithmTitle(s.group.optimiser)) : undefined;
-    if (p) {
+    const setting = settingTitle(s.group.experiment);
+    const p = withPaper ? paperRow(setting, paperAlgorithmTitle(s.group.optimiser)) : undefined;
+    const mismatch = p ? s.group.runs.map((r) => paperSettingMismatch(setting, r.config)).find((m) => m !== undefined) : undefined;
+    if (mismatch) row.paperMismatch = mismatch;
+    else if (p) {
       row.paper = {} as Record<LossId, PaperCell>;
       for (const l of LOSSES) {
         const [median, error] = p[l.id];

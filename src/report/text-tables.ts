@@ -96,6 +96,13 @@ export function reportNotes(report: Report): string[] {
       `Paper values: ${PAPER_TABLE5_SOURCE}; Δ/σ = (ours − paper) / paper's error. ` +
         `${matched} of ${report.table.length} rows have a paper row (matched by setting and algorithm; both presets of an algorithm compare with its one row).`,
     );
+    const mismatched = report.table.filter((r) => r.paperMismatch);
+    if (mismatched.length) {
+      notes.push(
+        `Not compared with the paper because their runs are not its setting: ` +
+          mismatched.map((r) => `${r.setting} ${r.algorithm} (${r.paperMismatch})`).join('; ') + '.',
+      );
+    }
   }
   return notes;
 }

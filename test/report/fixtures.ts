@@ -28,7 +28,14 @@ export interface HandRun {
   seed: number;
   status: Exclude<RunStatus, 'running'> | 'running';
   points: Point[];
+  /** hyperparameters; runs of one entry under different ones are different configurations */
+  hyperparameters?: Record<string, unknown>;
+  /** epochs of the run's configuration; default the paper's for its experiment (1 for others) */
+  epochs?: number;
+  maxSteps?: number;
 }
+
+const PAPER_EPOCHS: Record<string, number> = { 'uci-energy': 6000, 'fashion-mnist': 10 };
 
 /** Writes runs through the Store's public API, exactly as the training loop would. */
 export function recordRuns(store: Store, runs: readonly HandRun[]): number[] {
@@ -40,7 +47,11 @@ export function recordRuns(store: Store, runs: readonly HandRun[]): number[] {
       optimiser: r.optimiser,
       preset: r.preset ?? null,
       seed: r.seed,
-      config: { optimiser: r.optimiser, preset: r.preset ?? null, seed: r.seed },
+      // as the training loop: the seed is not part of the configuration
+      config: {
+        epochs: r.epochs ?? PAPER_EPOCHS[r.experiment] ?? 1, maxSteps: r.maxSteps ?? null,
+        optimiser: r.optimiser, preset: r.preset ?? null, hyperparameters: r.hyperparameters ?? {},
+      },
       backend: 'cpu',
       versions: { sfn: 'test' },
     });
