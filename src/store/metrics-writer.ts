@@ -79,16 +79,17 @@ export class MetricsWriter {
     this.buffer = [];
   }
 
-  /** Flushes what is left; the writer cannot be used afterwards. Safe to call twice. */
+  /**
+   * Flushes what is left; the writer cannot be used afterwards. Safe to call twice. When the flush
+   * fails (a busy or full database) it throws and the writer stays open with its rows, so that a
+   * later close can still record them.
+   */
   close(): void {
     if (this.closed) return;
-    try {
-      this.deferredError = null;
-      this.flush();
-    } finally {
-      this.closed = true;
-      this.onClose();
-    }
+    this.deferredError = null;
+    this.flush();
+    this.closed = true;
+    this.onClose();
   }
 
   private flushFromTimer(): void {

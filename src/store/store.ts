@@ -212,6 +212,16 @@ export class Store {
   }
 
   private insertRows(runId: number, rows: readonly MetricRow[]): void {
+    try {
+      this.insertRowsTransaction(runId, rows);
+    } catch (e) {
+      // key ids inserted by the rolled-back transaction no longer exist
+      this.keyIds.clear();
+      throw e;
+    }
+  }
+
+  private insertRowsTransaction(runId: number, rows: readonly MetricRow[]): void {
     this.db.transaction(() => {
       for (const r of rows) {
         this.insertMetric.run(

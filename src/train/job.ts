@@ -132,7 +132,13 @@ export async function runJob(job: RunJob, ctx: JobContext): Promise<JobOutcome> 
     }
     const status = result.stopReason === 'diverged' ? 'diverged' : 'completed';
     const error = result.stopReason === 'diverged' ? `diverged: ${result.divergence}` : null;
-    const run = ctx.store.finishRun(runId, { status, error, ...timings });
+    let run;
+    try {
+      run = ctx.store.finishRun(runId, { status, error, ...timings });
+    } catch {
+      // one retry (e.g. the database was busy past its timeout) before a fully trained run counts as failed
+      run = ctx.store.finishRun(runId, { status, error, ...timings });
+    }
     return { kind: 'finished', run, stopReason: result.stopReason };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

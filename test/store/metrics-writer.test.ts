@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { Store } from '../../src/store/index.js';
+import { MetricsWriter, Store } from '../../src/store/index.js';
 import { tempDir } from './helpers.js';
 
 const at = (step: number) => ({ step, epoch: 0, wallTime: step, wallTimeExclEval: step });
@@ -97,4 +97,24 @@ test('writing the same (key, step) twice keeps the last value', () => {
   w.close();
   assert.deepEqual(store.metricSeries(run.id, 'loss').map((p) => p.value), [2]);
   store.close();
+});
+
+test('a close whose flush fails throws and keeps the rows, so a later close records them', () => {
+  const committed: number[] = [];
+  let failures = 1;
+  const sink = (_runId: number, rows: readonly { step: number }[]) => {
+    if (failures-- > 0) throw new Error('database is locked');
+    committed.push(...rows.map((r) => r.step));
+  };
+  let closed = 0;
+  const writer = new MetricsWriter(1, sink, { flushRows: 100, flushMs: 60_000 }, () => closed++);
+  for (let step = 0; step < 3; step++) writer.writeStep(at(step), { loss: step });
+  assert.throws(() => writer.close(), /database is locked/);
+  assert.equal(writer.pending, 3);
+  assert.equal(closed, 0);
+  writer.close();
+  assert.deepEqual(committed, [0, 1, 2]);
+  assert.equal(closed, 1);
+  writer.close(); // safe twice
+  assert.equal(closed, 1);
 });
