@@ -10,6 +10,8 @@ import type { StepRecord, StopReason, TrainOptions, TrainResult } from './types.
 
 /** Longest stretch, in milliseconds, the loop runs without letting the event loop turn. */
 const YIELD_MS = 25;
+/** backends whose kernels have finished when the call returns: timing needs no extra device read */
+const SYNCHRONOUS_BACKENDS = ['wasm', 'cpu'];
 
 /**
  * Trains one model with one optimiser and seed. Per step: the Objective on the step's batch, its
@@ -84,8 +86,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       // evaluation after the update, in evaluation mode; then one read for the whole step
       const scalars: tf.Scalar[] = [loss, tf.tidy(() => tf.cast(tf.all(tf.isFinite(params)), 'float32') as tf.Scalar)];
       if (evaluating) {
+        // where kernels run asynchronously (GPU) the clock must wait for the work it times
+        const asyncKernels = !SYNCHRONOUS_BACKENDS.includes(tf.getBackend());
+        if (asyncKernels) await Promise.all(scalars.map((s) => s.data()));
         const t0 = performance.now();
         const running = bn.averages();
+        const first = scalars.length;
         try {
           for (const e of evaluate(model, params, running, evalSets, classifier)) {
             scalars.push(e.loss);
@@ -94,6 +100,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         } finally {
           for (const r of running.values()) tf.dispose([r.mean, r.variance]);
         }
+        if (asyncKernels) await Promise.all(scalars.slice(first).map((s) => s.data()));
         evalMs += performance.now() - t0;
       }
       const packed = tf.stack(scalars);
