@@ -16,6 +16,7 @@ import {
   HYPERPARAMETER_SCHEMAS,
   hyperparameterKeys,
   isOptimiserName,
+  OPTIMISER_NAMES,
   type OptimiserName,
 } from './hyperparameters.js';
 import { issueProblems, suggestion } from './issues.js';
@@ -213,13 +214,26 @@ function baseName(file: string): string {
   return (file.split(/[\\/]/).pop() ?? file).replace(/\.ya?ml$/i, '');
 }
 
-/** A bad shared default shows up once, not once per optimiser that uses it. */
+// longest first: 'ours' is part of 'ours-adaptive'
+const NAMES_LONGEST_FIRST = [...OPTIMISER_NAMES].sort((a, b) => b.length - a.length);
+
+/**
+ * A bad shared default shows up once, not once per optimiser that uses it: problems at the same
+ * defaults path whose messages differ only in the optimiser named become one message naming them all.
+ */
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const k = `${p.path}\u0000${p.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  const groups = new Map<string, { problem: ConfigProblem; template: string | null; names: string[] }>();
+  for (const p of problems) {
+    const name = p.path.startsWith('defaults')
+      ? NAMES_LONGEST_FIRST.find((n) => new RegExp(`(?<![\\w-])${n}(?![\\w-])`).test(p.message))
+      : undefined;
+    const template = name ? p.message.replace(new RegExp(`(?<![\\w-])${name}(?![\\w-])`), '\u0000') : null;
+    const key = `${p.path}\u0000${template ?? p.message}`;
+    const group = groups.get(key);
+    if (!group) groups.set(key, { problem: p, template, names: name ? [name] : [] });
+    else if (name && !group.names.includes(name)) group.names.push(name);
+  }
+  return [...groups.values()].map(({ problem, template, names }) =>
+    template === null ? problem : { ...problem, message: template.replace('\u0000', names.join(', ')) },
+  );
 }

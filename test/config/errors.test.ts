@@ -105,6 +105,16 @@ test('a bad shared default is reported at defaults, once; an unusable default is
   assert.match(only(ps, 'defaults.dampnig').message, /not a hyperparameter of any optimiser in this file \(sgd\); allowed: lr/);
 });
 
+test('a bad shared default used by several optimisers is one problem naming them all', () => {
+  const ps = problemsOf(
+    `${BASE}defaults:\n  lr: -1\n  K: 3\n  N: 2\noptimisers:\n  - name: sgd\n  - name: adam\n` +
+      '  - name: ours\n    momentum: 0\n    damping: 1\n  - name: ours-adaptive\n    damping: 1\n',
+  );
+  assert.equal(ps.length, 2, JSON.stringify(ps));
+  assert.match(only(ps, 'defaults.lr').message, /^got -1; allowed for sgd, adam, ours: a number > 0$/);
+  assert.match(only(ps, 'defaults.N').message, /^ours, ours-adaptive: acceleration order N = 2 needs K >= 2N\+1 = 5/);
+});
+
 test('entries of the same optimiser need distinct presets', () => {
   const ps = problemsOf(`${BASE}optimisers:\n  - name: sgd\n    lr: 0.1\n  - name: sgd\n    lr: 0.2\n`);
   assert.match(only(ps, 'optimisers[1].name').message, /duplicate of optimisers\[0\] \(sgd\)/);
