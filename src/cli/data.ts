@@ -67,17 +67,21 @@ export function registerDataCommand(program: Command): void {
       } catch (err) {
         cmd.error(`error: ${(err as Error).message}`, { exitCode: 2 });
       }
+      // every dataset is tried; the failures are reported together at the end
+      const failures: string[] = [];
       for (const name of chosen) {
         const progress = new ProgressPrinter();
         try {
           await ensureDatasetFiles(name, { dataDir: opts.dataDir, mirror: opts.mirror, onProgress: (p) => progress.update(p) });
+          progress.stop();
+          console.log(`${name}: ready in ${resolveDataDir(opts.dataDir)}/${name}`);
         } catch (err) {
           progress.stop();
-          cmd.error(`error: fetching ${name} failed: ${(err as Error).message}`, { exitCode: 1 });
+          failures.push(`fetching ${name} failed: ${(err as Error).message}`);
         }
-        progress.stop();
-        console.log(`${name}: ready in ${resolveDataDir(opts.dataDir)}/${name}`);
       }
+      if (failures.length === 1) cmd.error(`error: ${failures[0]}`, { exitCode: 1 });
+      if (failures.length > 1) cmd.error(`error: ${failures.length} datasets failed:\n${failures.map((f) => `  ${f}`).join('\n')}`, { exitCode: 1 });
     });
 
   data
@@ -119,7 +123,7 @@ function describeReport(r: FileReport): string {
     case 'ok': return 'ok';
     case 'missing': return `missing (${r.path})`;
     case 'wrong-size': return `wrong size: ${r.status.bytes} bytes, expected ${r.file.bytes}`;
-    case 'wrong-checksum': return `wrong ${r.status.algorithm} checksum: ${r.status.got}`;
+    case 'wrong-checksum': return `wrong ${r.status.algorithm} checksum: ${r.status.got}, expected ${r.status.expected}`;
   }
 }
 

@@ -13,7 +13,7 @@ export type FileStatus =
   | { state: 'ok' }
   | { state: 'missing' }
   | { state: 'wrong-size'; bytes: number }
-  | { state: 'wrong-checksum'; algorithm: string; got: string };
+  | { state: 'wrong-checksum'; algorithm: string; got: string; expected: string };
 
 export interface FileReport {
   file: RemoteFile;
@@ -35,7 +35,7 @@ export async function checkCachedFile(
   const { algorithm, hex } = preferredChecksum(file);
   const got = await hashFile(where, algorithm, (bytes) =>
     onProgress?.({ dataset, file: file.name, phase: 'verify', bytes, total: file.bytes }));
-  if (got !== hex) return { file, path: where, status: { state: 'wrong-checksum', algorithm, got } };
+  if (got !== hex) return { file, path: where, status: { state: 'wrong-checksum', algorithm, got, expected: hex } };
   return { file, path: where, status: { state: 'ok' } };
 }
 

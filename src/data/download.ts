@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { preferredChecksum, type RemoteFile } from './registry.js';
 
@@ -29,6 +29,7 @@ export async function fetchVerified(source: Source, dest: string, file: RemoteFi
   const label = opts.label ?? file.name;
   const { algorithm, hex } = preferredChecksum(file);
   await mkdir(path.dirname(dest), { recursive: true });
+  await removeStaleParts(dest);
   const temp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
   const hash = createHash(algorithm);
   let bytes = 0;
@@ -37,7 +38,10 @@ export async function fetchVerified(source: Source, dest: string, file: RemoteFi
     try {
       for await (const chunk of readSource(source, label, opts.idleTimeoutMs ?? 60_000)) {
         hash.update(chunk);
-        await handle.write(chunk);
+        const { bytesWritten } = await handle.write(chunk);
+        if (bytesWritten !== chunk.length) {
+          throw new Error(`${label}: wrote ${bytesWritten} of ${chunk.length} bytes to ${temp} (disk full?); nothing was stored`);
+        }
         bytes += chunk.length;
         if (bytes > file.bytes) {
           throw new Error(`${label}: ${describeSource(source)} sent more than the expected ${file.bytes} bytes; ` +
@@ -64,12 +68,32 @@ export async function fetchVerified(source: Source, dest: string, file: RemoteFi
   }
 }
 
+/** Temporary files of this destination left by a download that was killed (its process is gone). */
+async function removeStaleParts(dest: string): Promise<void> {
+  const base = path.basename(dest);
+  const pattern = /^\.(\d+)\.[0-9a-f]+\.part$/;
+  for (const name of await readdir(path.dirname(dest))) {
+    const m = name.startsWith(base) ? pattern.exec(name.slice(base.length)) : null;
+    if (m && !processAlive(Number(m[1]))) await rm(path.join(path.dirname(dest), name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function* readSource(source: Source, label: string, idleTimeoutMs: number): AsyncGenerator<Uint8Array> {
   if (source.kind === 'file') {
     const info = await stat(source.path).catch(() => undefined);
     if (!info?.isFile()) {
       throw new Error(`${label}: mirror has no such file: ${source.path} ` +
-        '(a mirror folder must be laid out as <mirror>/<dataset>/<file>)');
+        '(a mirror folder must be laid out as <mirror>/<dataset>/<file>); put the file there, or unset ' +
+        'SFN_DATA_MIRROR (or pass --mirror \'\') to download it from its canonical source');
     }
     for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
     return;
@@ -83,13 +107,15 @@ async function* readSource(source: Source, label: string, idleTimeoutMs: number)
   try {
     let response: Response;
     try {
-      response = await fetch(source.url, { signal: controller.signal, redirect: 'follow' });
+      // identity: the checksum is of the file as published, not of a transparently decoded body
+      response = await fetch(source.url, { signal: controller.signal, redirect: 'follow', headers: { 'accept-encoding': 'identity' } });
     } catch (err) {
       throw new Error(`${label}: could not download ${source.url}: ${causeOf(err, controller, idleTimeoutMs)}`, { cause: err });
     }
     if (!response.ok || response.body === null) {
       await response.body?.cancel().catch(() => undefined);
-      throw new Error(`${label}: download of ${source.url} failed: HTTP ${response.status} ${response.statusText}`.trimEnd());
+      throw new Error(`${label}: download of ${source.url} failed: HTTP ${response.status} ${response.statusText}`.trimEnd() +
+        '; check the address (or the mirror set by SFN_DATA_MIRROR / --mirror) and try again');
     }
     rearm();
     const reader = response.body.getReader();

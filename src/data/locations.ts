@@ -15,10 +15,11 @@ export type Mirror = { kind: 'folder'; dir: string } | { kind: 'url'; base: stri
 
 /**
  * A mirror replaces the canonical URLs: files are read from <mirror>/<dataset>/<file>.
- * It is an http(s) base URL, a file:// URL or a folder path; the option wins over $SFN_DATA_MIRROR.
+ * It is an http(s) base URL, a file:// URL or a folder path; the option wins over $SFN_DATA_MIRROR,
+ * and an empty option (--mirror '') turns the mirror off.
  */
 export function resolveMirror(option?: string): Mirror | undefined {
-  const chosen = option ?? nonEmpty(process.env[MIRROR_ENV]);
+  const chosen = option !== undefined ? nonEmpty(option.trim()) : nonEmpty(process.env[MIRROR_ENV]);
   if (chosen === undefined) return undefined;
   if (/^https?:\/\//i.test(chosen)) return { kind: 'url', base: chosen.endsWith('/') ? chosen : `${chosen}/` };
   if (/^file:\/\//i.test(chosen)) return { kind: 'folder', dir: fileURLToPath(chosen) };

@@ -49,4 +49,10 @@ test('sfn data: unknown names and unavailable files are clear errors', () => {
   const missing = sfn('data', 'fetch', 'cifar10', '--data-dir', dir, '--mirror', SHARED_DATASETS);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /fetching cifar10 failed: cifar10\/cifar-10-binary\.tar\.gz: mirror has no such file/);
+  assert.match(missing.stderr, /unset SFN_DATA_MIRROR \(or pass --mirror ''\) to download it from its canonical source/);
+  // every named dataset is tried, and every failure reported
+  const both = sfn('data', 'fetch', 'svhn', 'uci-energy', 'cifar10', '--data-dir', dir, '--mirror', SHARED_DATASETS);
+  assert.equal(both.status, 1);
+  assert.match(both.stdout, /uci-energy: ready in /);
+  assert.match(both.stderr, /2 datasets failed:\n {2}fetching svhn failed: .*mirror has no such file.*\n {2}fetching cifar10 failed: .*mirror has no such file/);
 });

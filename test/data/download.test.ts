@@ -8,6 +8,7 @@ import { ensureDatasetFiles, verifyDataset } from '../../src/data/cache.js';
 import { fetchVerified } from '../../src/data/download.js';
 import { resolveDataDir, resolveMirror } from '../../src/data/locations.js';
 import type { FetchProgress } from '../../src/data/types.js';
+import { preferredChecksum } from '../../src/data/registry.js';
 import { startFileServer, type TestServer } from './helpers/http-server.js';
 import { SHARED_DATASETS } from './helpers/shared-data.js';
 
@@ -106,6 +107,7 @@ test('a corrupt cached file is detected and fetched again; verify reports it', a
   writeFileSync(cached, bad);
   let reports = await verifyDataset('uci-energy', { dataDir: dir });
   assert.equal(reports[0].status.state, 'wrong-checksum');
+  assert.equal((reports[0].status as { expected: string }).expected, preferredChecksum(reports[0].file).hex);
   writeFileSync(cached, 'short');
   reports = await verifyDataset('uci-energy', { dataDir: dir });
   assert.deepEqual(reports[0].status, { state: 'wrong-size', bytes: 5 });
@@ -127,6 +129,19 @@ test('fetchVerified checks md5 where no sha256 is given, and never leaves a .par
   assert.deepEqual(readFileSync(dest), uciData);
 });
 
+test('a .part file left by a killed download is removed; one of a live process is left alone', async () => {
+  const dir = tempDir();
+  const dest = path.join(dir, 'data.txt');
+  const src = { kind: 'url' as const, url: `${server.url}uci-energy/data.txt` };
+  const dead = `data.txt.${2 ** 22 + 12345}.deadbeef.part`; // above Linux's pid_max default: no such process
+  const live = `data.txt.${process.pid}.cafe0123.part`;
+  writeFileSync(path.join(dir, dead), 'partial');
+  writeFileSync(path.join(dir, live), 'in progress');
+  const md5 = createHash('md5').update(uciData).digest('hex');
+  await fetchVerified(src, dest, { name: 'data.txt', url: '', bytes: uciData.length, md5 });
+  assert.deepEqual(readdirSync(dir).sort(), ['data.txt', live].sort());
+});
+
 test('data dir and mirror come from options, then SFN_DATA_DIR / SFN_DATA_MIRROR', () => {
   const saved = { dir: process.env.SFN_DATA_DIR, mirror: process.env.SFN_DATA_MIRROR };
   try {
@@ -142,6 +157,7 @@ test('data dir and mirror come from options, then SFN_DATA_DIR / SFN_DATA_MIRROR
     assert.deepEqual(resolveMirror('http://h:1/base'), { kind: 'url', base: 'http://h:1/base/' });
     assert.deepEqual(resolveMirror('file:///srv/data'), { kind: 'folder', dir: '/srv/data' });
     assert.throws(() => resolveMirror('ftp://h/x'), /only http:\/\/, https:\/\/, file:\/\/ URLs or a folder path/);
+    assert.equal(resolveMirror(''), undefined, "--mirror '' turns SFN_DATA_MIRROR off");
   } finally {
     for (const [k, v] of [['SFN_DATA_DIR', saved.dir], ['SFN_DATA_MIRROR', saved.mirror]] as const) {
       if (v === undefined) delete process.env[k];
