@@ -3,8 +3,8 @@ import type { Objective } from './objective.js';
 
 /**
  * The explicit Hessian from batched Hessian-vector products with identity columns, `chunk`
- * directions per pass, returned in float64 (row-major). The product is symmetrised exactly
- * (H + H^T)/2 is NOT applied: callers can measure the asymmetry as a float32 error estimate.
+ * directions per pass, returned in float64 (row-major). It is not symmetrised: callers can
+ * measure the asymmetry as an estimate of the float32 error.
  */
 export async function hessianByBatches(objective: Objective, chunk: number): Promise<Float64Array> {
   const n = objective.size;

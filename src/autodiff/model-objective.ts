@@ -15,7 +15,9 @@ import { hessianByBatches } from './hessian.js';
  */
 export interface Batch {
   x: tf.Tensor;
+  /** 'mse': [B, outputs] (or [B] for one output); 'ce': class indices [B] */
   targets: tf.Tensor;
+  /** float32 [B], 1 for real rows and 0 for padding; at least one real row (else the loss is NaN) */
   mask: tf.Tensor1D;
 }
 
@@ -53,6 +55,8 @@ class RopObjective implements ModelObjective {
   private fwd: (ForwardRecord & { loss: tf.Scalar; gy: tf.Tensor; lossCache: LossCache }) | null = null;
   private bwd: (BackwardRecord & { grad: tf.Tensor1D }) | null = null;
   private disposed = false;
+  /** the batch tensors appear in the forward record (node 0) but belong to the caller */
+  private readonly callerTensors: ReadonlySet<tf.Tensor>;
 
   constructor(private readonly def: ModelDef, params: tf.Tensor1D, private readonly batch: Batch, private readonly opts: ModelObjectiveOptions) {
     this.size = parameterCount(def.spec);
@@ -61,13 +65,14 @@ class RopObjective implements ModelObjective {
     }
     if (opts.checkFinite ?? true) assertFinite(params, `parameters of ${def.spec.name}`);
     validateBatch(def, batch);
+    this.callerTensors = new Set<tf.Tensor>([batch.x, batch.targets, batch.mask]);
     this.table = new ParamTable(def.spec, params);
   }
 
   private forward() {
     this.assertLive();
     if (this.fwd === null) {
-      this.fwd = tidyKeep(() => {
+      this.fwd = tidyKeep(this.callerTensors, () => {
         const rec = forwardPass(this.def.spec, this.table, this.batch.x);
         const out = rec.values[rec.values.length - 1];
         const { loss, gy, cache } = lossForward(this.def.loss, out, this.batch.targets, this.batch.mask);
@@ -80,7 +85,7 @@ class RopObjective implements ModelObjective {
   private backward() {
     const f = this.forward();
     if (this.bwd === null) {
-      this.bwd = tidyKeep(() => {
+      this.bwd = tidyKeep(this.callerTensors, () => {
         const rec = backwardPass(this.def.spec, this.table, f, f.gy);
         const grad = this.table.flatten(rec.paramGrads, 1).reshape([this.size]) as tf.Tensor1D;
         return { ...rec, paramGrads: new Map<string, tf.Tensor>(), grad };
@@ -158,9 +163,7 @@ class RopObjective implements ModelObjective {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    // the batch tensors appear in the forward record (node 0) but belong to the caller
-    const callers = new Set<tf.Tensor>([this.batch.x, this.batch.targets, this.batch.mask]);
-    const own = [...collectTensors(this.fwd), ...collectTensors(this.bwd)].filter((t) => !callers.has(t));
+    const own = [...collectTensors(this.fwd), ...collectTensors(this.bwd)].filter((t) => !this.callerTensors.has(t));
     tf.dispose(own);
     this.table.dispose();
     this.fwd = null;
@@ -182,6 +185,15 @@ function validateBatch(def: ModelDef, batch: Batch): void {
   if (batch.mask.shape[0] !== rows || batch.targets.shape[0] !== rows) {
     throw new Error(`batch rows disagree: inputs ${rows}, targets ${batch.targets.shape[0]}, mask ${batch.mask.shape[0]}`);
   }
+  const perRow = def.loss === 'mse' ? def.spec.outputSize : 1;
+  if (batch.targets.size !== rows * perRow) {
+    const want = def.loss === 'mse' ? `[${rows}, ${perRow}]` : `[${rows}] (class indices, not one-hot)`;
+    throw new Error(`model ${def.spec.name} with loss ${def.loss} expects targets of shape ${want}, got [${batch.targets.shape.join(', ')}]`);
+  }
+  if (batch.mask.dtype !== 'float32') {
+    // an integer mask would divide as integers and weight every row 0
+    throw new Error(`the batch mask must be float32 (1 for real rows, 0 for padding), got ${batch.mask.dtype}`);
+  }
 }
 
 export function assertFinite(t: tf.Tensor, what: string): void {
@@ -202,12 +214,15 @@ function collectTensors(x: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
   return out;
 }
 
-/** like tf.tidy for any structure: frees intermediates, keeps (tf.keep) every tensor the result holds */
-function tidyKeep<T>(fn: () => T): T {
+/**
+ * Like tf.tidy for any structure: frees intermediates, keeps (tf.keep) every tensor the result
+ * holds except the caller's own (which keep the lifetime the caller gave them).
+ */
+function tidyKeep<T>(callers: ReadonlySet<tf.Tensor>, fn: () => T): T {
   let out: T | undefined;
   const kept = tf.tidy(() => {
     out = fn();
-    return collectTensors(out);
+    return collectTensors(out).filter((t) => !callers.has(t));
   });
   kept.forEach((t) => tf.keep(t));
   return out as T;

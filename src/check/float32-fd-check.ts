@@ -17,7 +17,8 @@ import { dot, norm, relativeError, scalarRelativeError } from './vectors.js';
  * every layer) is checked.
  *
  * Float32 details: p +- h v is rounded, so the step taken is u = (fl(p + h v) - fl(p - h v)) / 2h
- * (exact in float64) and the engine's H u is compared. Error budget, measured on ResNet-18 at
+ * (computed in float64, then stored in float32: ~6e-8 relative, far below the tolerance) and the
+ * engine's H u is compared. Error budget, measured on ResNet-18 at
  * batch 2 and 8: truncation ~h^2 (3e-3 at h = 0.1), float32 rounding of the gradient ~2.7e-6 / h
  * (2.7e-2 at h = 1e-4); at the default relative step 0.01 both are ~3e-4 for the vector and
  * ~1e-5 for u.Hu, so the tolerances are 3e-3 and 3e-4 (ten times that).

@@ -60,3 +60,41 @@ test('a parameter vector of the wrong length is refused', () => {
     disposeBatch(batch);
   }
 });
+
+test('targets of the wrong shape and an integer mask are refused, naming what is expected', () => {
+  const batch = toEngineBatch(p.def, p.batch);
+  const params = tf.tensor1d(p.params);
+  const rows = batch.x.shape[0];
+  const wideTargets = tf.zeros([rows, 3]);
+  const intMask = tf.ones([rows], 'int32') as tf.Tensor1D;
+  try {
+    assert.throws(() => modelObjective(p.def, params, { ...batch, targets: wideTargets }), new RegExp(`loss mse expects targets of shape \\[${rows}, 1\\], got \\[${rows}, 3\\]`));
+    assert.throws(() => modelObjective(p.def, params, { ...batch, mask: intMask }), /batch mask must be float32.*got int32/);
+  } finally {
+    tf.dispose([params, wideTargets, intMask]);
+    disposeBatch(batch);
+  }
+  const ce = makeHvpProblem('fmnist-mlp', 3, { directions: 1 });
+  const ceBatch = toEngineBatch(ce.def, ce.batch);
+  const ceParams = tf.tensor1d(ce.params);
+  const oneHot = tf.oneHot(tf.cast(ceBatch.targets, 'int32'), 10);
+  try {
+    assert.throws(() => modelObjective(ce.def, ceParams, { ...ceBatch, targets: oneHot }), /expects targets of shape \[\d+\] \(class indices, not one-hot\), got \[\d+, 10\]/);
+  } finally {
+    tf.dispose([ceParams, oneHot]);
+    disposeBatch(ceBatch);
+  }
+});
+
+test('an objective built inside tf.tidy leaves the caller\'s batch to the tidy: nothing outlives it', () => {
+  const before = tf.memory().numTensors;
+  const params = tf.tensor1d(p.params);
+  tf.tidy(() => {
+    const batch = toEngineBatch(p.def, p.batch);
+    const objective = modelObjective(p.def, params, batch);
+    tf.dispose(objective.hvp(tf.tensor1d(p.directions[0])));
+    objective.dispose();
+  });
+  tf.dispose(params);
+  assert.equal(tf.memory().numTensors, before);
+});
