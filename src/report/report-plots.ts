@@ -85,23 +85,25 @@ export function curvePlots(report: Report): PlotFile[] {
   return out;
 }
 
+/** How far below the lowest line the axis may reach to show band edges (a factor). */
+const BAND_DEPTH = 4;
+
 /**
  * On a log axis a band whose lower edge is at or below zero cannot be drawn; like matplotlib, draw
- * it down to the bottom of the axis, which is set by the lines and the positive band edges.
+ * it down to the bottom of the axis. The bottom is set by the lines: BAND_DEPTH below the lowest of
+ * them, and lower band edges beyond it are drawn to it — a median ± sd band of a few heavy-tailed
+ * runs would otherwise stretch the axis over decades where no line is and flatten every curve.
  */
-function clipBandsToAxis(series: SeriesSpec[]): void {
-  let floor = Infinity;
-  for (const s of series) {
-    for (let i = 0; i < s.y.length; i++) {
-      if (s.y[i] > 0) floor = Math.min(floor, s.y[i]);
-      const lo = s.band!.lower[i];
-      if (lo > 0) floor = Math.min(floor, lo);
-    }
-  }
-  if (!Number.isFinite(floor)) return;
+export function clipBandsToAxis(series: SeriesSpec[]): void {
+  let lowestLine = Infinity;
+  for (const s of series) for (let i = 0; i < s.y.length; i++) if (s.y[i] > 0) lowestLine = Math.min(lowestLine, s.y[i]);
+  if (!Number.isFinite(lowestLine)) return;
+  let floor = lowestLine;
+  for (const s of series) for (let i = 0; i < s.band!.lower.length; i++) if (s.band!.lower[i] > 0) floor = Math.min(floor, s.band!.lower[i]);
+  floor = Math.max(floor, lowestLine / BAND_DEPTH);
   for (const s of series) {
     const lower = Float64Array.from(s.band!.lower);
-    for (let i = 0; i < lower.length; i++) if (Number.isFinite(s.y[i]) && !(lower[i] > 0)) lower[i] = floor;
+    for (let i = 0; i < lower.length; i++) if (Number.isFinite(s.y[i]) && !(lower[i] >= floor)) lower[i] = floor;
     s.band = { ...s.band!, lower };
   }
 }

@@ -276,9 +276,10 @@ function logTicks(lo: number, hi: number): { ticks: { value: number; label: stri
   const decades = last - first;
   const stride = Math.max(1, Math.ceil(decades / 8));
   const ticks: { value: number; label: string }[] = [];
-  for (let k = first; k <= last; k += stride) ticks.push({ value: 10 ** k, label: `10^${k}` });
-  if (decades <= 2) {
-    // few decades: label 2x and 5x as well
+  // few decades: 2x and 5x are labelled too, and every label is a plain number (0.5, 1, 2)
+  const plain = decades <= 2;
+  for (let k = first; k <= last; k += stride) ticks.push({ value: 10 ** k, label: plain ? formatNumber(10 ** k, Math.max(0, -k)) : `10^${k}` });
+  if (plain) {
     for (let k = first; k < last; k++) for (const m of [2, 5]) ticks.push({ value: m * 10 ** k, label: formatNumber(m * 10 ** k, Math.max(0, -k)) });
     ticks.sort((p, q) => p.value - q.value);
   }

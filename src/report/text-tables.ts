@@ -94,7 +94,7 @@ export function reportNotes(report: Report): string[] {
     const matched = report.table.filter((r) => r.paper).length;
     notes.push(
       `Paper values: ${PAPER_TABLE5_SOURCE}; Δ/σ = (ours − paper) / paper's error. ` +
-        `${matched} of ${report.table.length} rows have a paper row (matched by setting and algorithm; both presets of an algorithm compare with its one row).`,
+        `${matched} of ${report.table.length} rows have a paper row (matched by setting and algorithm; every preset of an algorithm compares with its one row).`,
     );
     const mismatched = report.table.filter((r) => r.paperMismatch);
     if (mismatched.length) {
