@@ -43,12 +43,12 @@ const RUNS: HandRun[] = [
   { experiment: 'my-toy', optimiser: 'sgd', seed: 0, status: 'completed', points: falling(3, 1) },
 ];
 
-function withStore<T>(fn: (store: Store, path: string, dir: string) => T): T {
+function withStore<T>(fn: (store: Store, path: string, dir: string) => T, runs: readonly HandRun[] = RUNS): T {
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, 'sfn.db');
     const store = Store.open(path);
-    recordRuns(store, RUNS);
+    recordRuns(store, runs);
     try {
       return fn(store, path, dir);
     } finally {
@@ -113,30 +113,22 @@ test('filters by experiment, optimiser label and status; unknown names are error
 });
 
 test('runs of one entry under different hyperparameters are separate rows, never pooled', () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    const store = Store.open(join(dir, 'sfn.db'));
-    try {
-      recordRuns(store, [0, 1, 2].flatMap((seed) => [
-        { experiment: 'uci-energy', optimiser: 'adam', seed, status: 'completed' as const, points: falling(1, 0.1), hyperparameters: { lr: 0.1 } },
-        { experiment: 'uci-energy', optimiser: 'adam', seed, status: 'completed' as const, points: falling(1, 0.5), hyperparameters: { lr: 0.2 } },
-        { experiment: 'uci-energy', optimiser: 'sgd', seed, status: 'completed' as const, points: falling(1, 0.3) },
-      ]));
-      const r = buildReport(store, { resamples: 5 });
-      assert.deepEqual(r.table.map((row) => row.runs), [3, 3, 3]);
-      const titles = r.table.map((row) => row.algorithm);
-      assert.equal(titles[0], 'SGD');
-      assert.match(titles[1], /^Adam \{config [0-9a-f]{8}\}$/);
-      assert.match(titles[2], /^Adam \{config [0-9a-f]{8}\}$/);
-      assert.notEqual(titles[1], titles[2]);
-      const finals = r.table.slice(1).map((row) => row.cells.training.estimate).sort();
-      assert.deepEqual(finals, [0.1, 0.5]);
-    } finally {
-      store.close();
-    }
-  } finally {
-    cleanup();
-  }
+  const runs = [0, 1, 2].flatMap((seed): HandRun[] => [
+    { experiment: 'uci-energy', optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.1), hyperparameters: { lr: 0.1 } },
+    { experiment: 'uci-energy', optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.5), hyperparameters: { lr: 0.2 } },
+    { experiment: 'uci-energy', optimiser: 'sgd', seed, status: 'completed', points: falling(1, 0.3) },
+  ]);
+  withStore((store) => {
+    const r = buildReport(store, { resamples: 5 });
+    assert.deepEqual(r.table.map((row) => row.runs), [3, 3, 3]);
+    const titles = r.table.map((row) => row.algorithm);
+    assert.equal(titles[0], 'SGD');
+    assert.match(titles[1], /^Adam \{config [0-9a-f]{8}\}$/);
+    assert.match(titles[2], /^Adam \{config [0-9a-f]{8}\}$/);
+    assert.notEqual(titles[1], titles[2]);
+    const finals = r.table.slice(1).map((row) => row.cells.training.estimate).sort();
+    assert.deepEqual(finals, [0.1, 0.5]);
+  }, runs);
 });
 
 test('ranking of lowest losses is sorted, and --paper compares in units of the paper\'s error', () => {
@@ -159,52 +151,34 @@ test('ranking of lowest losses is sorted, and --paper compares in units of the p
 });
 
 test('a completed run whose last evaluation is not finite is left out of that median, not given an earlier value', () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    const store = Store.open(join(dir, 'sfn.db'));
-    try {
-      const overflowed = falling(1, 0.2);
-      overflowed[4] = { ...overflowed[4], test: Infinity };
-      recordRuns(store, [
-        { experiment: 'uci-energy', optimiser: 'sgd', seed: 0, status: 'completed', points: falling(1, 0.3) },
-        { experiment: 'uci-energy', optimiser: 'sgd', seed: 1, status: 'completed', points: overflowed },
-      ]);
-      const [row] = buildReport(store, { resamples: 5 }).table;
-      assert.deepEqual([row.cells.test.n, row.cells.test.of], [1, 2]);
-      assert.equal(row.cells.test.estimate, 0.3 * 1.1);
-      assert.equal(row.cells.training.n, 2);
-    } finally {
-      store.close();
-    }
-  } finally {
-    cleanup();
-  }
+  const overflowed = falling(1, 0.2);
+  overflowed[4] = { ...overflowed[4], test: Infinity };
+  withStore((store) => {
+    const [row] = buildReport(store, { resamples: 5 }).table;
+    assert.deepEqual([row.cells.test.n, row.cells.test.of], [1, 2]);
+    assert.equal(row.cells.test.estimate, 0.3 * 1.1);
+    assert.equal(row.cells.training.n, 2);
+  }, [
+    { experiment: 'uci-energy', optimiser: 'sgd', seed: 0, status: 'completed', points: falling(1, 0.3) },
+    { experiment: 'uci-energy', optimiser: 'sgd', seed: 1, status: 'completed', points: overflowed },
+  ]);
 });
 
 test('--paper compares only runs of the paper\'s setting; shortened runs are named in the notes', () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    const store = Store.open(join(dir, 'sfn.db'));
-    try {
-      recordRuns(store, [
-        { experiment: 'uci-energy', optimiser: 'sgd', seed: 0, status: 'completed', points: falling(1, 0.3), epochs: 40 },
-        { experiment: 'uci-energy', optimiser: 'adam', seed: 0, status: 'completed', points: falling(1, 0.3), maxSteps: 5 },
-        { experiment: 'uci-energy', optimiser: 'ours-adaptive', preset: 'code', seed: 0, status: 'completed', points: falling(1, 0.3) },
-      ]);
-      const report = buildReport(store, { resamples: 5, paper: true });
-      const byLabel = Object.fromEntries(report.table.map((r) => [r.label, r]));
-      assert.equal(byLabel.sgd.paper, undefined);
-      assert.equal(byLabel.sgd.paperMismatch, '40 epochs, the paper ran 6000');
-      assert.equal(byLabel.adam.paper, undefined);
-      assert.equal(byLabel.adam.paperMismatch, 'stopped after 5 steps');
-      assert.equal(byLabel['ours-adaptive:code'].paper?.training.median, 0.001029);
-      assert.match(renderMarkdown(report), /Not compared with the paper because their runs are not its setting: UCI Energy SGD \(40 epochs, the paper ran 6000\); UCI Energy Adam \(stopped after 5 steps\)\./);
-    } finally {
-      store.close();
-    }
-  } finally {
-    cleanup();
-  }
+  withStore((store) => {
+    const report = buildReport(store, { resamples: 5, paper: true });
+    const byLabel = Object.fromEntries(report.table.map((r) => [r.label, r]));
+    assert.equal(byLabel.sgd.paper, undefined);
+    assert.equal(byLabel.sgd.paperMismatch, '40 epochs, the paper ran 6000');
+    assert.equal(byLabel.adam.paper, undefined);
+    assert.equal(byLabel.adam.paperMismatch, 'stopped after 5 steps');
+    assert.equal(byLabel['ours-adaptive:code'].paper?.training.median, 0.001029);
+    assert.match(renderMarkdown(report), /Not compared with the paper because their runs are not its setting: UCI Energy SGD \(40 epochs, the paper ran 6000\); UCI Energy Adam \(stopped after 5 steps\)\./);
+  }, [
+    { experiment: 'uci-energy', optimiser: 'sgd', seed: 0, status: 'completed', points: falling(1, 0.3), epochs: 40 },
+    { experiment: 'uci-energy', optimiser: 'adam', seed: 0, status: 'completed', points: falling(1, 0.3), maxSteps: 5 },
+    { experiment: 'uci-energy', optimiser: 'ours-adaptive', preset: 'code', seed: 0, status: 'completed', points: falling(1, 0.3) },
+  ]);
 });
 
 test('plots: well-formed SVGs with one path and band per optimiser, bar charts, and an index.html showing them', () => {
