@@ -214,8 +214,10 @@ function baseName(file: string): string {
   return (file.split(/[\\/]/).pop() ?? file).replace(/\.ya?ml$/i, '');
 }
 
-// longest first: 'ours' is part of 'ours-adaptive'
-const NAMES_LONGEST_FIRST = [...OPTIMISER_NAMES].sort((a, b) => b.length - a.length);
+// each optimiser name as a whole word, longest first: 'ours' is part of 'ours-adaptive'
+const NAME_PATTERNS = [...OPTIMISER_NAMES]
+  .sort((a, b) => b.length - a.length)
+  .map((name) => ({ name, pattern: new RegExp(`(?<![\\w-])${name}(?![\\w-])`) }));
 
 /**
  * A bad shared default shows up once, not once per optimiser that uses it: problems at the same
@@ -224,10 +226,9 @@ const NAMES_LONGEST_FIRST = [...OPTIMISER_NAMES].sort((a, b) => b.length - a.len
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
   const groups = new Map<string, { problem: ConfigProblem; template: string | null; names: string[] }>();
   for (const p of problems) {
-    const name = p.path.startsWith('defaults')
-      ? NAMES_LONGEST_FIRST.find((n) => new RegExp(`(?<![\\w-])${n}(?![\\w-])`).test(p.message))
-      : undefined;
-    const template = name ? p.message.replace(new RegExp(`(?<![\\w-])${name}(?![\\w-])`), '\u0000') : null;
+    const named = p.path.startsWith('defaults') ? NAME_PATTERNS.find(({ pattern }) => pattern.test(p.message)) : undefined;
+    const name = named?.name;
+    const template = named ? p.message.replace(named.pattern, '\u0000') : null;
     const key = `${p.path}\u0000${template ?? p.message}`;
     const group = groups.get(key);
     if (!group) groups.set(key, { problem: p, template, names: name ? [name] : [] });
