@@ -5,16 +5,12 @@
  *   node --import tsx scripts/run-costs.ts [--db runs/sfn.db]
  */
 import { DEFAULT_DB_PATH, Store } from '../src/store/index.js';
+import { median } from '../src/report/median.js';
 
 const i = process.argv.indexOf('--db');
 const db = i >= 0 ? process.argv[i + 1] : DEFAULT_DB_PATH;
 const store = Store.open(db, { readonly: true });
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toPrecision(digits) : '—');
 
 const groups = new Map<string, ReturnType<Store['listRuns']>>();
