@@ -15,3 +15,4 @@ export { IMPLEMENTED_OPTIMISERS, isImplemented, refuseUnimplemented } from './im
 export { ConfigError, formatProblem, type ConfigProblem } from './errors.js';
 export { DURATION_HELP, parseDuration } from './duration.js';
 export { applyOverrides, experimentIdentity, runConfig, type Overrides } from './runs.js';
+export { DEFAULT_EXPERIMENT, defaultExperimentPath, resolveConfigArgument } from './default-experiment.js';
