@@ -1,17 +1,18 @@
 /** `sfn data list | fetch <name...> | verify <name...>`: the dataset registry and download cache. */
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { ensureDatasetFiles, verifyDataset, type FileReport } from '../data/cache.js';
+import { describeProblem, ensureDatasetFiles, verifyDataset } from '../data/cache.js';
 import { cachePath, resolveDataDir, resolveMirror } from '../data/locations.js';
 import { DATASET_NAMES, REGISTRY, isDatasetName, type DatasetName } from '../data/registry.js';
-import type { FetchProgress } from '../data/types.js';
+import { FetchProgressPrinter, megabytes } from './fetch-progress.js';
 
 interface DirOptions {
   dataDir?: string;
 }
 interface FetchOptions extends DirOptions {
   mirror?: string;
+  builtIn: boolean;
 }
 
 const DATA_DIR_HELP = 'cache folder (default: $SFN_DATA_DIR, else ./datasets)';
@@ -37,7 +38,8 @@ export function registerDataCommand(program: Command): void {
         }
         rows.push({
           name, task: entry.task, classes: entry.classes, split: entry.splitRows, licence: entry.licence,
-          bytes: entry.files.reduce((a, f) => a + f.bytes, 0), cached: files.every((f) => f.cached), files,
+          bytes: entry.files.reduce((a, f) => a + f.bytes, 0), builtIn: entry.builtIn !== undefined,
+          cached: files.every((f) => f.cached), files,
         });
       }
       if (opts.json) {
@@ -45,13 +47,13 @@ export function registerDataCommand(program: Command): void {
         return;
       }
       console.log(`cache: ${dataDir}`);
-      console.log(pad('dataset', 15) + pad('task', 16) + pad('train/val/test', 22) + pad('size', 10) + 'cached');
+      console.log(pad('dataset', 15) + pad('task', 16) + pad('train/val/test', 22) + pad('size', 10) + pad('built in', 10) + 'cached');
       for (const r of rows) {
         const cachedFiles = r.files.filter((f) => f.cached).length;
         const state = r.cached ? 'yes' : cachedFiles === 0 ? 'no' : `${cachedFiles}/${r.files.length} files`;
-        console.log(pad(r.name, 15) + pad(r.task, 16) + pad(r.split.join('/'), 22) + pad(megabytes(r.bytes), 10) + state);
+        console.log(pad(r.name, 15) + pad(r.task, 16) + pad(r.split.join('/'), 22) + pad(megabytes(r.bytes), 10) + pad(r.builtIn ? 'yes' : 'no', 10) + state);
       }
-      console.log('(cached = present with the right size; `sfn data verify <name>` checks the checksums)');
+      console.log('(built in = shipped with sfn, used offline; cached = present with the right size; `sfn data verify <name>` checks the checksums)');
     });
 
   data
@@ -60,6 +62,7 @@ export function registerDataCommand(program: Command): void {
     .argument('<name...>', `dataset names (${DATASET_NAMES.join(', ')}) or "all"`)
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--mirror <url-or-dir>', MIRROR_HELP)
+    .option('--no-built-in', 'ignore the copy shipped with sfn (UCI Energy): fetch into the cache from the mirror or the canonical URL')
     .action(async (names: string[], opts: FetchOptions, cmd: Command) => {
       const chosen = datasetNames(names, cmd);
       try {
@@ -70,11 +73,12 @@ export function registerDataCommand(program: Command): void {
       // every dataset is tried; the failures are reported together at the end
       const failures: string[] = [];
       for (const name of chosen) {
-        const progress = new ProgressPrinter();
+        const progress = new FetchProgressPrinter();
         try {
-          await ensureDatasetFiles(name, { dataDir: opts.dataDir, mirror: opts.mirror, onProgress: (p) => progress.update(p) });
+          const paths = await ensureDatasetFiles(name, { dataDir: opts.dataDir, mirror: opts.mirror, builtIn: opts.builtIn, onProgress: (p) => progress.update(p) });
           progress.stop();
-          console.log(`${name}: ready in ${resolveDataDir(opts.dataDir)}/${name}`);
+          const where = [...new Set(Object.values(paths).map((p) => path.dirname(p)))];
+          console.log(`${name}: ready in ${where.join(', ')}`);
         } catch (err) {
           progress.stop();
           failures.push(`fetching ${name} failed: ${(err as Error).message}`);
@@ -95,7 +99,7 @@ export function registerDataCommand(program: Command): void {
       for (const name of chosen) {
         const reports = await verifyDataset(name, { dataDir: opts.dataDir });
         for (const r of reports) {
-          const line = describeReport(r);
+          const line = describeProblem(r);
           if (r.status.state !== 'ok') problems++;
           console.log(`${name}/${r.file.name}: ${line}`);
         }
@@ -118,61 +122,6 @@ function datasetNames(names: string[], cmd: Command): DatasetName[] {
   return [...new Set(names)] as DatasetName[];
 }
 
-function describeReport(r: FileReport): string {
-  switch (r.status.state) {
-    case 'ok': return 'ok';
-    case 'missing': return `missing (${r.path})`;
-    case 'wrong-size': return `wrong size: ${r.status.bytes} bytes, expected ${r.file.bytes}`;
-    case 'wrong-checksum': return `wrong ${r.status.algorithm} checksum: ${r.status.got}, expected ${r.status.expected}`;
-  }
-}
-
-/** A progress bar per file on a terminal, plain start/end lines otherwise (logs, CI). */
-class ProgressPrinter {
-  private bar: cliProgress.SingleBar | undefined;
-  private current = '';
-  private readonly tty = Boolean(process.stderr.isTTY);
-
-  update(p: FetchProgress): void {
-    const key = `${p.dataset}/${p.file}`;
-    if (p.phase === 'cached') {
-      this.stop();
-      console.error(`${key}: in cache, verified`);
-      return;
-    }
-    if (p.phase === 'done') {
-      this.stop();
-      console.error(`${key}: stored (${megabytes(p.total)}, checksum ok)`);
-      return;
-    }
-    if (`${p.phase} ${key}` !== this.current) {
-      this.stop();
-      this.current = `${p.phase} ${key}`;
-      const what = p.phase === 'verify' ? 'checking' : `fetching from ${p.source ?? '?'}`;
-      if (!this.tty) {
-        if (p.phase === 'download') console.error(`${key}: ${what}`);
-        return;
-      }
-      this.bar = new cliProgress.SingleBar(
-        { format: `${key} [{bar}] {percentage}% {value}/{total} bytes`, stream: process.stderr, hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      );
-      this.bar.start(p.total, 0);
-    }
-    this.bar?.update(p.bytes);
-  }
-
-  stop(): void {
-    this.bar?.stop();
-    this.bar = undefined;
-    this.current = '';
-  }
-}
-
 function pad(s: string, n: number): string {
   return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(bytes < 1e6 ? 2 : 1)} MB`;
 }

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
@@ -32,10 +34,26 @@ export function loadExperiment(file: string): ExperimentSpec {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? `no such file; the shipped experiments are ${shippedExperiments()}` :
+      code === 'EISDIR' ? `it is a folder; name a YAML file in it, e.g. ${path.join(file, 'uci-energy.yaml')}` :
+      (e as Error).message;
     throw new ConfigError(file, [{ file, path: '', message: `cannot read the experiment file: ${reason}` }]);
   }
   return parseExperiment(text, file);
+}
+
+/** The experiment files shipped with sfn, as paths a user can type (relative to the working directory where possible). */
+function shippedExperiments(): string {
+  const dir = path.join(packageRoot(), 'configs');
+  try {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+    const shown = path.relative(process.cwd(), dir) || '.';
+    return files.map((f) => path.join(shown.startsWith('..') ? dir : shown, f)).join(', ');
+  } catch {
+    return `in ${dir}`;
+  }
 }
 
 /** Validates experiment YAML text; `file` names it in errors and defaults the experiment name. */

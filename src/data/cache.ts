@@ -3,6 +3,8 @@
  * checksum match the registry; a cached file that does not match is fetched again.
  */
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import { hashFile } from './checksum.js';
 import { fetchVerified, type Source } from './download.js';
 import { cachePath, mirrorSource, resolveDataDir, resolveMirror, type Mirror } from './locations.js';
@@ -48,13 +50,19 @@ export async function verifyDataset(name: string, opts: DataOptions = {}): Promi
   return reports;
 }
 
-/** Makes sure every file of a dataset is in the cache and verified; returns file name -> path. */
+/**
+ * Makes sure every file of a dataset is available and verified; returns file name -> path. A verified
+ * cached file is used as it is; else a dataset shipped with sfn is read from its built-in copy (nothing
+ * is written); else the file is fetched into the cache from the built-in copy, the mirror or its URL.
+ * A cached file that fails its check is fetched again, and the 'replace' event says why.
+ */
 export async function ensureDatasetFiles(name: string, opts: DataOptions = {}): Promise<Record<string, string>> {
   const entry = datasetEntry(name);
   const dataDir = resolveDataDir(opts.dataDir);
   const mirror = resolveMirror(opts.mirror);
+  const builtIn = opts.builtIn ?? true;
   const paths: Record<string, string> = {};
-  for (const file of entry.files) paths[file.name] = await ensureFile(entry, file, dataDir, mirror, opts.onProgress);
+  for (const file of entry.files) paths[file.name] = await ensureFile(entry, file, dataDir, mirror, builtIn, opts.onProgress);
   return paths;
 }
 
@@ -63,6 +71,7 @@ async function ensureFile(
   file: RemoteFile,
   dataDir: string,
   mirror: Mirror | undefined,
+  useBuiltIn: boolean,
   onProgress?: ProgressCallback,
 ): Promise<string> {
   const report = await checkCachedFile(entry.name, file, dataDir, onProgress);
@@ -70,8 +79,19 @@ async function ensureFile(
     onProgress?.({ dataset: entry.name, file: file.name, phase: 'cached', bytes: file.bytes, total: file.bytes });
     return report.path;
   }
-  const source = sourceFor(entry.name, file, mirror);
+  const shipped = useBuiltIn ? await verifiedBuiltInCopy(entry, file) : undefined;
+  if (shipped !== undefined && report.status.state === 'missing') {
+    onProgress?.({ dataset: entry.name, file: file.name, phase: 'built-in', bytes: file.bytes, total: file.bytes, source: shipped });
+    return shipped;
+  }
+  const source: Source = shipped !== undefined ? { kind: 'file', path: shipped } : sourceFor(entry.name, file, mirror);
   const described = source.kind === 'url' ? source.url : source.path;
+  if (report.status.state !== 'missing') {
+    onProgress?.({
+      dataset: entry.name, file: file.name, phase: 'replace', bytes: 0, total: file.bytes, source: described,
+      problem: describeProblem(report),
+    });
+  }
   await fetchVerified(source, report.path, file, {
     label: `${entry.name}/${file.name}`,
     onBytes: (bytes, total) =>
@@ -79,6 +99,35 @@ async function ensureFile(
   });
   onProgress?.({ dataset: entry.name, file: file.name, phase: 'done', bytes: file.bytes, total: file.bytes, source: described });
   return report.path;
+}
+
+/** What is wrong with a cached file, in words. */
+export function describeProblem(r: FileReport): string {
+  switch (r.status.state) {
+    case 'ok': return 'ok';
+    case 'missing': return `missing (${r.path})`;
+    case 'wrong-size': return `wrong size: ${r.status.bytes} bytes, expected ${r.file.bytes}`;
+    case 'wrong-checksum': return `wrong ${r.status.algorithm} checksum: ${r.status.got}, expected ${r.status.expected}`;
+  }
+}
+
+const builtInChecks = new Map<string, Promise<string | undefined>>();
+
+/** The shipped copy of a file when the dataset has one and it passes the registry's checks (checked once per process). */
+function verifiedBuiltInCopy(entry: DatasetEntry, file: RemoteFile): Promise<string | undefined> {
+  if (entry.builtIn === undefined) return Promise.resolve(undefined);
+  const where = path.join(packageRoot(), entry.builtIn, file.name);
+  let check = builtInChecks.get(where);
+  if (check === undefined) {
+    check = (async () => {
+      const info = await stat(where).catch(() => undefined);
+      if (!info?.isFile() || info.size !== file.bytes) return undefined;
+      const { algorithm, hex } = preferredChecksum(file);
+      return (await hashFile(where, algorithm)) === hex ? where : undefined;
+    })();
+    builtInChecks.set(where, check);
+  }
+  return check;
 }
 
 function sourceFor(dataset: string, file: RemoteFile, mirror: Mirror | undefined): Source {

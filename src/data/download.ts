@@ -110,7 +110,12 @@ async function* readSource(source: Source, label: string, idleTimeoutMs: number)
       // identity: the checksum is of the file as published, not of a transparently decoded body
       response = await fetch(source.url, { signal: controller.signal, redirect: 'follow', headers: { 'accept-encoding': 'identity' } });
     } catch (err) {
-      throw new Error(`${label}: could not download ${source.url}: ${causeOf(err, controller, idleTimeoutMs)}`, { cause: err });
+      throw new Error(
+        `${label}: could not download ${source.url}: ${causeOf(err, controller, idleTimeoutMs)}; ` +
+          'offline or behind a firewall? put the files in a folder laid out as <folder>/<dataset>/<file> ' +
+          'and pass --mirror <folder> (or set SFN_DATA_MIRROR=<folder>)',
+        { cause: err },
+      );
     }
     if (!response.ok || response.body === null) {
       await response.body?.cancel().catch(() => undefined);

@@ -24,6 +24,11 @@ export interface DatasetEntry {
   files: RemoteFile[];
   /** rows of train / validation / test after the reference split */
   splitRows: [number, number, number];
+  /**
+   * A copy of every file shipped inside the package (folder relative to sfn's package root), used
+   * offline before any cache, mirror or download; verified by the same checksums.
+   */
+  builtIn?: string;
 }
 
 export const DATASET_NAMES = ['uci-energy', 'fashion-mnist', 'svhn', 'cifar10'] as const;
@@ -55,6 +60,7 @@ export const REGISTRY: Record<DatasetName, DatasetEntry> = {
       },
     ],
     splitRows: [588, 104, 76],
+    builtIn: 'data/uci-energy',
   },
   'fashion-mnist': {
     name: 'fashion-mnist',

@@ -45,12 +45,18 @@ export interface Dataset {
 export interface FetchProgress {
   dataset: string;
   file: string;
-  /** 'cached': already present and verified; 'download': bytes arriving; 'verify': hashing a cached file; 'done': stored */
-  phase: 'cached' | 'verify' | 'download' | 'done';
+  /**
+   * 'cached': already present and verified; 'built-in': the copy shipped with sfn is used;
+   * 'replace': a cached file failed its check and is fetched again (`problem` says how);
+   * 'download': bytes arriving; 'verify': hashing a cached file; 'done': stored
+   */
+  phase: 'cached' | 'built-in' | 'replace' | 'verify' | 'download' | 'done';
   bytes: number;
   total: number;
-  /** where the bytes come from (URL or mirror path) */
+  /** where the bytes come from (URL, mirror path or the built-in copy) */
   source?: string;
+  /** 'replace': what was wrong with the cached file */
+  problem?: string;
 }
 
 export type ProgressCallback = (p: FetchProgress) => void;
@@ -61,4 +67,6 @@ export interface DataOptions {
   /** a local folder or http(s) base URL laid out as <mirror>/<dataset>/<file>; default env SFN_DATA_MIRROR */
   mirror?: string;
   onProgress?: ProgressCallback;
+  /** use the copy shipped with sfn where there is one (default true; tests of the download path turn it off) */
+  builtIn?: boolean;
 }
