@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHARED_DATASETS } from '../data/helpers/shared-data.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -12,11 +11,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts `sfn <args>` from the repository root with the shared data folder as mirror. */
+/**
+ * Starts `sfn <args>` from the repository root, offline: no data mirror (UCI Energy comes from the
+ * copy built into sfn) and a cache folder that does not exist, whatever the caller's environment says.
+ */
 export function startSfn(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['bin/sfn.js', ...args], {
     cwd: REPO,
-    env: { ...process.env, SFN_DATA_MIRROR: SHARED_DATASETS, SFN_BACKEND: 'wasm', ...env },
+    env: { ...process.env, SFN_DATA_MIRROR: '', SFN_DATA_DIR: '/nonexistent/sfn-test-cache', SFN_BACKEND: 'wasm', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -10,7 +10,7 @@ import { resolveDataDir, resolveMirror } from '../../src/data/locations.js';
 import type { FetchProgress } from '../../src/data/types.js';
 import { preferredChecksum } from '../../src/data/registry.js';
 import { startFileServer, type TestServer } from './helpers/http-server.js';
-import { SHARED_DATASETS } from './helpers/shared-data.js';
+import { BUILT_IN_DATA } from './helpers/fixtures.js';
 
 let server: TestServer;
 const dirs: string[] = [];
@@ -21,10 +21,10 @@ const tempDir = (): string => {
 };
 const listAll = (dir: string): string[] =>
   existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort() : [];
-const uciData = readFileSync(path.join(SHARED_DATASETS, 'uci-energy/data.txt'));
+const uciData = readFileSync(path.join(BUILT_IN_DATA, 'uci-energy/data.txt'));
 
 before(async () => {
-  server = await startFileServer(SHARED_DATASETS);
+  server = await startFileServer(BUILT_IN_DATA);
 });
 after(async () => {
   await server.close();
@@ -34,7 +34,7 @@ after(async () => {
 test('good files download over HTTP with progress and checksum, then come from the cache', async () => {
   const dir = tempDir();
   const events: FetchProgress[] = [];
-  const paths = await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, onProgress: (p) => events.push(p) });
+  const paths = await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, onProgress: (p) => events.push(p), builtIn: false });
   assert.equal(paths['data.txt'], path.join(dir, 'uci-energy', 'data.txt'));
   assert.deepEqual(readFileSync(paths['data.txt']), uciData);
   assert.deepEqual(listAll(dir), ['uci-energy', 'uci-energy/data.txt', 'uci-energy/permutation_indices.txt']);
@@ -48,7 +48,7 @@ test('good files download over HTTP with progress and checksum, then come from t
 
   server.requests.length = 0;
   const again: FetchProgress[] = [];
-  await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, onProgress: (p) => again.push(p) });
+  await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, onProgress: (p) => again.push(p), builtIn: false });
   assert.deepEqual(server.requests, [], 'a verified cache is not downloaded again');
   assert.deepEqual(again.filter((e) => e.phase === 'cached').map((e) => e.file), ['data.txt', 'permutation_indices.txt']);
   assert.ok((await verifyDataset('uci-energy', { dataDir: dir })).every((r) => r.status.state === 'ok'));
@@ -61,15 +61,15 @@ test('wrong checksum: clear error, nothing left in the cache', async () => {
   server.overrides.set('/uci-energy/data.txt', tampered);
   try {
     await assert.rejects(
-      ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url }),
+      ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, builtIn: false }),
       /uci-energy\/data\.txt: sha256 checksum mismatch for http:\/\/127\.0\.0\.1:\d+\/uci-energy\/data\.txt: expected 7f8bf024\w+, got \w+; the file was not stored/,
     );
     assert.deepEqual(listAll(dir), ['uci-energy'], 'no partial or corrupt file');
     server.overrides.set('/uci-energy/data.txt', uciData.subarray(0, 1000));
-    await assert.rejects(ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url }), /gave 1000 bytes, expected 35309/);
+    await assert.rejects(ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, builtIn: false }), /gave 1000 bytes, expected 35309/);
     assert.deepEqual(listAll(dir), ['uci-energy']);
     server.overrides.set('/uci-energy/data.txt', Buffer.concat([uciData, Buffer.from('extra')]));
-    await assert.rejects(ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url }), /sent more than the expected 35309 bytes/);
+    await assert.rejects(ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, builtIn: false }), /sent more than the expected 35309 bytes/);
     assert.deepEqual(listAll(dir), ['uci-energy']);
   } finally {
     server.overrides.clear();
@@ -83,7 +83,7 @@ test('missing file: HTTP 404 and a missing mirror file give clear errors', async
     /svhn\/train_32x32\.mat: download of http:\/\/127\.0\.0\.1:\d+\/svhn\/train_32x32\.mat failed: HTTP 404 Not Found/,
   );
   await assert.rejects(
-    ensureDatasetFiles('cifar10', { dataDir: dir, mirror: SHARED_DATASETS }),
+    ensureDatasetFiles('cifar10', { dataDir: dir, mirror: BUILT_IN_DATA }),
     /cifar10\/cifar-10-binary\.tar\.gz: mirror has no such file: .*cifar10\/cifar-10-binary\.tar\.gz/,
   );
   assert.deepEqual(listAll(dir).filter((f) => f.includes('.')), [], 'no file left behind');
@@ -91,16 +91,16 @@ test('missing file: HTTP 404 and a missing mirror file give clear errors', async
 
 test('an unreachable server gives a clear error', async () => {
   const dir = tempDir();
-  const closed = await startFileServer(SHARED_DATASETS);
+  const closed = await startFileServer(BUILT_IN_DATA);
   const url = closed.url;
   await closed.close();
-  await assert.rejects(ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: url }), /uci-energy\/data\.txt: could not download http:\/\/127\.0\.0\.1:\d+\/uci-energy\/data\.txt: fetch failed/);
+  await assert.rejects(ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: url, builtIn: false }), /uci-energy\/data\.txt: could not download http:\/\/127\.0\.0\.1:\d+\/uci-energy\/data\.txt: fetch failed.*; offline or behind a firewall\? put the files in a folder laid out as <folder>\/<dataset>\/<file> and pass --mirror <folder> \(or set SFN_DATA_MIRROR=<folder>\)/);
   assert.deepEqual(listAll(dir), ['uci-energy']);
 });
 
 test('a corrupt cached file is detected and fetched again; verify reports it', async () => {
   const dir = tempDir();
-  await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: SHARED_DATASETS });
+  await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: BUILT_IN_DATA, builtIn: false });
   const cached = path.join(dir, 'uci-energy', 'data.txt');
   const bad = Buffer.from(uciData);
   bad[0] ^= 1;
@@ -113,9 +113,34 @@ test('a corrupt cached file is detected and fetched again; verify reports it', a
   assert.deepEqual(reports[0].status, { state: 'wrong-size', bytes: 5 });
   rmSync(path.join(dir, 'uci-energy', 'permutation_indices.txt'));
   assert.equal((await verifyDataset('uci-energy', { dataDir: dir }))[1].status.state, 'missing');
-  await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url });
+  await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, builtIn: false });
   assert.deepEqual(readFileSync(cached), uciData);
   assert.ok((await verifyDataset('uci-energy', { dataDir: dir })).every((r) => r.status.state === 'ok'));
+});
+
+test('a built-in dataset: an empty cache is left alone; a corrupt cached file is replaced from the built-in copy and reported', async () => {
+  const dir = tempDir();
+  server.requests.length = 0;
+  const first: FetchProgress[] = [];
+  const paths = await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, onProgress: (p) => first.push(p) });
+  assert.equal(paths['data.txt'], path.join(BUILT_IN_DATA, 'uci-energy', 'data.txt'));
+  assert.deepEqual(first.map((e) => e.phase), ['built-in', 'built-in']);
+  assert.deepEqual(server.requests, [], 'the mirror is not asked');
+  assert.deepEqual(listAll(dir), [], 'nothing written');
+
+  await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, builtIn: false });
+  const cached = path.join(dir, 'uci-energy', 'data.txt');
+  writeFileSync(cached, 'corrupt');
+  server.requests.length = 0;
+  const events: FetchProgress[] = [];
+  const again = await ensureDatasetFiles('uci-energy', { dataDir: dir, mirror: server.url, onProgress: (p) => events.push(p) });
+  assert.equal(again['data.txt'], cached);
+  assert.deepEqual(readFileSync(cached), uciData);
+  const replaced = events.find((e) => e.phase === 'replace');
+  assert.equal(replaced?.file, 'data.txt');
+  assert.equal(replaced?.problem, 'wrong size: 7 bytes, expected 35309');
+  assert.equal(replaced?.source, path.join(BUILT_IN_DATA, 'uci-energy', 'data.txt'));
+  assert.deepEqual(server.requests, [], 'replaced from the built-in copy, not downloaded');
 });
 
 test('fetchVerified checks md5 where no sha256 is given, and never leaves a .part file', async () => {
@@ -150,10 +175,10 @@ test('data dir and mirror come from options, then SFN_DATA_DIR / SFN_DATA_MIRROR
     assert.equal(resolveDataDir(), path.resolve('datasets'));
     assert.equal(resolveMirror(), undefined);
     process.env.SFN_DATA_DIR = '/tmp/x-data';
-    process.env.SFN_DATA_MIRROR = '../shared/datasets';
+    process.env.SFN_DATA_MIRROR = '../mirror/datasets';
     assert.equal(resolveDataDir(), '/tmp/x-data');
     assert.equal(resolveDataDir('rel'), path.resolve('rel'));
-    assert.deepEqual(resolveMirror(), { kind: 'folder', dir: path.resolve('../shared/datasets') });
+    assert.deepEqual(resolveMirror(), { kind: 'folder', dir: path.resolve('../mirror/datasets') });
     assert.deepEqual(resolveMirror('http://h:1/base'), { kind: 'url', base: 'http://h:1/base/' });
     assert.deepEqual(resolveMirror('file:///srv/data'), { kind: 'folder', dir: '/srv/data' });
     assert.throws(() => resolveMirror('ftp://h/x'), /only http:\/\/, https:\/\/, file:\/\/ URLs or a folder path/);
@@ -172,7 +197,7 @@ test('the env mirror is used when no option is given', async () => {
   process.env.SFN_DATA_MIRROR = server.url;
   server.requests.length = 0;
   try {
-    await ensureDatasetFiles('uci-energy', { dataDir: dir });
+    await ensureDatasetFiles('uci-energy', { dataDir: dir, builtIn: false });
     assert.deepEqual(server.requests, ['/uci-energy/data.txt', '/uci-energy/permutation_indices.txt']);
   } finally {
     if (saved === undefined) delete process.env.SFN_DATA_MIRROR;

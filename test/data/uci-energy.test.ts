@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildUciEnergy } from '../../src/data/loaders/uci-energy.js';
 import { loadDataset } from '../../src/data/load.js';
-import { SHARED_DATASETS } from './helpers/shared-data.js';
+import { BUILT_IN_DATA } from './helpers/fixtures.js';
 
-const dataText = readFileSync(path.join(SHARED_DATASETS, 'uci-energy/data.txt'), 'utf8');
-const permText = readFileSync(path.join(SHARED_DATASETS, 'uci-energy/permutation_indices.txt'), 'utf8');
+const dataText = readFileSync(path.join(BUILT_IN_DATA, 'uci-energy/data.txt'), 'utf8');
+const permText = readFileSync(path.join(BUILT_IN_DATA, 'uci-energy/permutation_indices.txt'), 'utf8');
 
 // The expected splits, computed here from the raw text in the plainest way.
 const raw = dataText.trim().split('\n').map((line) => line.trim().split('\t').map(Number));
@@ -84,11 +84,24 @@ test('UCI Energy normalisation: statistics of the 692-row pool, unbiased std', (
 test('loadDataset(uci-energy) through a folder mirror gives the same data', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sfn-uci-'));
   try {
-    const d = await loadDataset('uci-energy', { dataDir: dir, mirror: SHARED_DATASETS });
+    const d = await loadDataset('uci-energy', { dataDir: dir, mirror: BUILT_IN_DATA, builtIn: false });
     const direct = buildUciEnergy(dataText, permText);
     assert.deepEqual(d.train.x, direct.train.x);
     assert.deepEqual(d.test.y, direct.test.y);
     assert.equal(readFileSync(path.join(dir, 'uci-energy', 'data.txt'), 'utf8'), dataText);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loadDataset(uci-energy) offline with an empty cache reads the built-in copy and writes nothing', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sfn-uci-'));
+  try {
+    const phases: string[] = [];
+    const d = await loadDataset('uci-energy', { dataDir: dir, mirror: '', onProgress: (p) => phases.push(`${p.file}:${p.phase}`) });
+    assert.deepEqual(phases, ['data.txt:built-in', 'permutation_indices.txt:built-in']);
+    assert.deepEqual(d.train.x, buildUciEnergy(dataText, permText).train.x);
+    assert.deepEqual(readdirSync(dir), [], 'nothing was written to the cache');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { loadDataset } from '../../src/data/load.js';
 import type { Dataset, Split } from '../../src/data/types.js';
 import { Rng } from '../../src/util/random.js';
-import { SHARED_DATASETS } from '../data/helpers/shared-data.js';
 
 let uci: Promise<Dataset> | undefined;
 
-/** UCI Energy from the shared data folder (copied once into a temporary cache). */
+/** UCI Energy from the copy built into sfn (read in place: nothing is fetched or written). */
 export function uciEnergy(): Promise<Dataset> {
-  uci ??= loadDataset('uci-energy', { dataDir: mkdtempSync(path.join(tmpdir(), 'sfn-train-')), mirror: SHARED_DATASETS });
+  uci ??= loadDataset('uci-energy', { dataDir: '/nonexistent/sfn-test-cache', mirror: '' });
   return uci;
 }
 
