@@ -1,8 +1,17 @@
 // Runs every test/**/*.test.ts with Node's test runner (Node 20's --test does not expand globs).
+// First rebuilds dist/ when it is older than src/: the command-line tests run `bin/sfn.js`, and the
+// library test runs the README's example against the compiled package, as users get them.
 // Extra arguments are passed through, e.g. `npm test -- --test-name-pattern=hvp`.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { distIsFresh } from '../bin/freshness.js';
+
+if (!distIsFresh()) {
+  process.stderr.write('dist/ is older than src/: building (npm run build)\n');
+  const built = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {

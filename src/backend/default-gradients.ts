@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -14,8 +14,10 @@ import { pathToFileURL } from 'node:url';
  * ambiguous between a file and a folder and does not resolve). The modules import tfjs-core's
  * ESM sources, which share the engine and registries of the Node bundle through globalThis
  * (Tensor's instanceof is duck-typed for exactly this case).
- * The extension-less imports inside them need a resolver that adds '.js', which tsx (how sfn
- * runs) provides. Prod's gradient is the one left out (it imports dist/base.js).
+ * The extension-less imports inside them need a resolver that adds '.js': a small module-resolution
+ * hook registered here does that (tsx, when sfn runs from its sources, would too), so tf.grad works
+ * in compiled sfn and in users' programs alike. Prod's gradient is the one left out (it imports
+ * dist/base.js).
  */
 
 export interface DefaultGradientStatus {
@@ -41,7 +43,24 @@ export function defaultGradient(kernelName: string): tf.GradConfig | undefined {
   return defaults.get(kernelName);
 }
 
+/**
+ * Resolves tfjs-core's extension-less relative imports inside its dist/ folder by adding '.js', only
+ * where the ordinary resolution fails; every other import resolves as before.
+ */
+const EXTENSION_HOOK = `export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (err) {
+    const parent = context.parentURL || '';
+    if (parent.includes('/@tensorflow/tfjs-core/dist/') && /^\\.\\.?\\//.test(specifier) && !/\\.[cm]?js$/.test(specifier)) {
+      return next(specifier + '.js', context);
+    }
+    throw err;
+  }
+}`;
+
 async function loadAll(): Promise<DefaultGradientStatus> {
+  register(`data:text/javascript,${encodeURIComponent(EXTENSION_HOOK)}`);
   const require = createRequire(import.meta.url);
   const dir = join(dirname(require.resolve('@tensorflow/tfjs-core/package.json')), 'dist', 'gradients');
   const files = readdirSync(dir).filter((f) => f.endsWith('_grad.js') && f !== 'Prod_grad.js');

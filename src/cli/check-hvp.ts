@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { describeBackend, formatBackend, initBackend } from '../backend/index.js';
-import { formatCheckHvpReport, runCheckHvp } from '../check/check-hvp.js';
 import { CHECK_MODELS, parseCheckModel } from '../check/problem.js';
 import { integerOption } from './options.js';
 
@@ -18,6 +16,8 @@ export function registerCheckHvpCommand(program: Command): void {
     .option('--json', 'print one JSON object instead of text')
     .action(async (opts: { model: string; backend?: string; seed: number; json?: boolean }) => {
       const model = parseCheckModel(opts.model); // before the backend: a bad name fails fast
+      const { describeBackend, formatBackend, initBackend } = await import('../backend/index.js'); // loaded only when computing
+      const { formatCheckHvpReport, runCheckHvp } = await import('../check/check-hvp.js');
       await initBackend(opts.backend, { tapeGradients: false });
       if (!opts.json) process.stdout.write(`${formatBackend()}\n`);
       const report = await runCheckHvp(model, opts.seed);

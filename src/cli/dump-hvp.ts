@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { describeBackend, formatBackend, initBackend } from '../backend/index.js';
-import { dumpHvp } from '../check/dump-hvp.js';
 import { CHECK_MODELS, parseCheckModel } from '../check/problem.js';
 import { integerOption } from './options.js';
 
@@ -18,8 +16,10 @@ export function registerDumpHvpCommand(program: Command): void {
     .option('--backend <name>', 'wasm (default), cpu, tensorflow or tensorflow-gpu (or env SFN_BACKEND)')
     .action(async (opts: { model: string; out: string; seed: number; backend?: string }) => {
       const model = parseCheckModel(opts.model);
+      const { describeBackend, formatBackend, initBackend } = await import('../backend/index.js'); // loaded only when computing
       await initBackend(opts.backend, { tapeGradients: false });
       process.stdout.write(`${formatBackend()}\n`);
+      const { dumpHvp } = await import('../check/dump-hvp.js');
       const s = await dumpHvp(model, opts.seed, opts.out, describeBackend().name);
       const e = (x: number): string => x.toExponential(2);
       process.stdout.write(

@@ -20,3 +20,10 @@ export function numberOption(flag: string, minimum: number, inclusive: boolean):
     return n;
   };
 }
+
+/** A repeatable option whose values may also be comma-separated: --optimiser sgd,adam --optimiser ours:paper */
+export function collectNames(value: string, previous: string[] | undefined): string[] {
+  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new InvalidArgumentError('expected at least one name');
+  return [...(previous ?? []), ...parts];
+}

@@ -1,6 +1,8 @@
 /** `sfn report`: bootstrap-median tables (Table 5 layout), rankings (Figure 5) and loss-curve plots from the results database. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_DB_PATH, RUN_STATUSES, Store, type RunStatus } from '../store/index.js';
+import { Option, type Command } from 'commander';
+import { DEFAULT_DB_PATH } from '../store/defaults.js';
+import type { Store } from '../store/index.js';
+import { RUN_STATUSES, type RunStatus } from '../store/types.js';
 import { DEFAULT_RESAMPLES } from '../report/bootstrap.js';
 import { buildReport, DEFAULT_CURVE_POINTS, type TimeClock } from '../report/build-report.js';
 import { renderCsv } from '../report/render-csv.js';
@@ -8,7 +10,7 @@ import { renderJson } from '../report/render-json.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { DEFAULT_STATUSES } from '../report/select-runs.js';
 import { writeReportFolder } from '../report/write-report.js';
-import { integerOption } from './options.js';
+import { collectNames, integerOption } from './options.js';
 
 interface ReportCliOptions {
   db: string;
@@ -24,12 +26,6 @@ interface ReportCliOptions {
   paper?: boolean;
 }
 
-/** repeatable option whose values may also be comma-separated: --optimiser sgd,adam --optimiser ours:paper */
-function collect(value: string, previous: string[] | undefined): string[] {
-  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new InvalidArgumentError('expected at least one name');
-  return [...(previous ?? []), ...parts];
-}
 
 export function registerReportCommand(program: Command): void {
   program
@@ -39,12 +35,12 @@ export function registerReportCommand(program: Command): void {
         'SVG loss curves and an index.html, from the runs recorded by `sfn run`',
     )
     .option('--db <path>', 'results database', DEFAULT_DB_PATH)
-    .option('--experiment <names>', 'only these experiments (repeat or comma-separate)', collect)
-    .option('--optimiser <names>', 'only these optimisers, by name (ours) or with preset (ours:paper); repeat or comma-separate', collect)
+    .option('--experiment <names>', 'only these experiments (repeat or comma-separate)', collectNames)
+    .option('--optimiser <names>', 'only these optimisers, by name (ours) or with preset (ours:paper); repeat or comma-separate', collectNames)
     .option(
       '--status <statuses>',
       `only runs with these statuses (${RUN_STATUSES.join(', ')}, or all); default ${DEFAULT_STATUSES.join(',')}`,
-      collect,
+      collectNames,
     )
     .addOption(
       new Option('--format <format>', 'table format on stdout (csv: the Table 5 rows; json: everything, full precision)')
@@ -61,11 +57,12 @@ export function registerReportCommand(program: Command): void {
     .option('--grid-points <n>', 'points of the common grid the curves are interpolated onto', integerOption('--grid-points', 2), DEFAULT_CURVE_POINTS)
     .option('--plots <dir>', 'also write SVG plots, index.html and the tables (md, csv, json) into this folder')
     .option('--paper', "add the paper's Table 5 values beside ours, with the difference in units of the paper's error")
-    .action((opts: ReportCliOptions, cmd: Command) => {
+    .action(async (opts: ReportCliOptions, cmd: Command) => {
       const statuses = parseStatuses(opts.status, cmd);
+      const { Store: StoreClass } = await import('../store/store.js'); // the database driver only when it is used
       let store: Store;
       try {
-        store = Store.open(opts.db, { readonly: true });
+        store = StoreClass.open(opts.db, { readonly: true });
       } catch (err) {
         cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
       }

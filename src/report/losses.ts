@@ -1,4 +1,4 @@
-import { METRIC_KEYS } from '../store/index.js';
+import { METRIC_KEYS } from '../store/types.js';
 
 /** The three losses the tables report, in Table 5's column order, with their metric keys. */
 export const LOSSES = [

@@ -1,4 +1,5 @@
-import { RUN_STATUSES, type RunRecord, type RunStatus, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { RUN_STATUSES, type RunRecord, type RunStatus } from '../store/types.js';
 import { algorithmOrder, algorithmTitle, runLabel, settingOrder, settingTitle } from './names.js';
 
 /** Statuses a report includes unless asked otherwise: the finished outcomes. */

@@ -3,8 +3,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate, SCHEMA_VERSION } from './schema.js';
 
-/** Where results go unless --db says otherwise (relative to the working directory). */
-export const DEFAULT_DB_PATH = 'runs/sfn.db';
+import { DEFAULT_DB_PATH } from './defaults.js';
+
+export { DEFAULT_DB_PATH };
 
 export interface OpenOptions {
   /** open for reading only: the file must exist and already have the current schema */

@@ -1,5 +1,5 @@
 /**
- * Runs jobs in `workers` forked processes (src/train/worker.ts through tsx's loader), handing each
+ * Runs jobs in `workers` forked processes (worker.ts, compiled or through tsx's loader), handing each
  * idle worker the next job. On abort no new job is handed out and the workers are sent SIGTERM:
  * each stops its run after the current step, marks it interrupted and exits.
  */
@@ -17,11 +17,13 @@ export interface PoolOptions {
   data: Pick<DataOptions, 'dataDir' | 'mirror'>;
 }
 
-const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** worker.js beside this file when sfn runs compiled (dist/), worker.ts through tsx when it runs from its sources */
+const WORKER_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url));
+const FROM_SOURCES = WORKER_ENTRY.endsWith('.ts');
 
 export async function runInWorkers(jobs: RunJob[], o: PoolOptions, signal: AbortSignal, emit: Emit): Promise<void> {
   const queue = [...jobs];
-  const tsx = import.meta.resolve('tsx');
+  const execArgv = FROM_SOURCES ? ['--import', import.meta.resolve('tsx')] : [];
   const count = Math.max(1, Math.min(o.workers, jobs.length));
   const children: ChildProcess[] = [];
   const onAbort = () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
@@ -29,7 +31,7 @@ export async function runInWorkers(jobs: RunJob[], o: PoolOptions, signal: Abort
 
   const one = (worker: number) =>
     new Promise<void>((resolve) => {
-      const child = fork(WORKER_ENTRY, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER_ENTRY, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       let current: RunJob | undefined;
       let fatal = false;

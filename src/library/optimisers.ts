@@ -1,0 +1,29 @@
+/**
+ * The optimisers for use on your own model: each takes the fields of a config file's entry (the
+ * defaults filled in and every value checked exactly as there) and returns an `Optimizer`:
+ *
+ *   const optimiser = oursAdaptive({ K: 16, N: 6, damping: 2.3e-3 });
+ *   let state = optimiser.init(params);
+ *   const { params: next, state: after, info } = await optimiser.step(objective, params, state);
+ */
+import type { OptimiserName } from '../config/hyperparameters.js';
+import { createOptimizer, type OptimizerContext } from '../optim/registry.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { parseHyperparameters, type HyperparameterInput } from './hyperparameters.js';
+
+/** Any optimiser by its config name ('ours-adaptive', 'adam', ...). */
+export function createOptimiser<N extends OptimiserName>(
+  name: N,
+  hyperparameters: HyperparameterInput<N>,
+  context: Partial<OptimizerContext> = {},
+): Optimizer {
+  const hp = parseHyperparameters(name, hyperparameters);
+  return createOptimizer({ name, hyperparameters: hp }, { parameterCount: context.parameterCount ?? 0, seed: context.seed ?? 0 });
+}
+
+export const sgd = (hp: HyperparameterInput<'sgd'>): Optimizer => createOptimiser('sgd', hp);
+export const adam = (hp: HyperparameterInput<'adam'>): Optimizer => createOptimiser('adam', hp);
+/** Ours: the series direction with a fixed learning rate and heavy-ball momentum */
+export const ours = (hp: HyperparameterInput<'ours'>): Optimizer => createOptimiser('ours', hp);
+/** Ours (Adaptive): the series direction, learning rate and momentum from the quadratic model, Levenberg-Marquardt damping */
+export const oursAdaptive = (hp: HyperparameterInput<'ours-adaptive'>): Optimizer => createOptimiser('ours-adaptive', hp);
