@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import { BackendError } from './backend-names.js';
 
 /**
@@ -102,13 +103,27 @@ function writeWorkerScript(): string {
   // The exported text holds real newlines inside string literals (tfjs escapes them the same way).
   const contents = shim + wasmWorkerContents.replace(/\n/g, '\\n');
   const hash = createHash('sha256').update(contents).digest('hex').slice(0, 16);
-  const file = join(os.tmpdir(), `sfn-tfjs-wasm-worker-${hash}.cjs`);
+  const file = join(workerCacheDir(), `tfjs-wasm-worker-${hash}.cjs`);
   if (!existsSync(file)) {
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, contents);
     renameSync(partial, file);
   }
   return file;
+}
+
+/**
+ * Where the generated worker script is kept between runs (it is named by its content): sfn's own
+ * node_modules/.cache, as build tools keep theirs, else the OS temporary folder.
+ */
+function workerCacheDir(): string {
+  const dir = join(packageRoot(), 'node_modules', '.cache', 'sfn');
+  try {
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  } catch {
+    return os.tmpdir();
+  }
 }
 
 function unrefPoolWorkers(): void {

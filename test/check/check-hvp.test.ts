@@ -46,7 +46,9 @@ test('sfn check-hvp --json prints one JSON object with the backend and the maxim
   registerCheckHvpCommand(program);
   const chunks: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => (chunks.push(String(s)), true)) as typeof process.stdout.write;
+  // only the command's text is captured: the test runner's own (binary) reports on stdout pass through
+  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) =>
+    typeof s === 'string' ? (chunks.push(s), true) : write(s, ...rest)) as typeof process.stdout.write;
   try {
     await program.parseAsync(['node', 'sfn', 'check-hvp', '--model', 'uci-mlp-tanh', '--backend', 'wasm', '--json', '--seed', '2']);
   } finally {

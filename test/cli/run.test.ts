@@ -1,22 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/store/store.js';
 import { OPTIMISER_NAMES } from '../../src/config/hyperparameters.js';
 import { isImplemented } from '../../src/config/implemented.js';
-import { sfn } from './run-helpers.js';
+import { sfn, tempDir } from './run-helpers.js';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'sfn-run-'));
 
 function lastJson(stdout: string) {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
 }
 
-test('sfn run: every (optimiser, seed) pair, a summary and --json; a rerun skips what is done', async () => {
-  const dir = tmp();
+test('sfn run: every (optimiser, seed) pair, a summary and --json; a rerun skips what is done', async (t) => {
+  const dir = tempDir(t, 'sfn-run-');
   const db = path.join(dir, 'r.db');
   const args = ['run', 'configs/uci-energy.yaml', '--optimiser', 'adam,sgd', '--seeds', '2', '--max-steps', '40', '--db', db, '--data-dir', path.join(dir, 'data'), '--json'];
   const r = await sfn(args);
@@ -69,8 +67,8 @@ test('sfn run: every (optimiser, seed) pair, a summary and --json; a rerun skips
   after.close();
 });
 
-test('sfn run: a diverging optimiser is recorded as diverged with its steps kept; two workers', async () => {
-  const dir = tmp();
+test('sfn run: a diverging optimiser is recorded as diverged with its steps kept; two workers', async (t) => {
+  const dir = tempDir(t, 'sfn-run-');
   const config = path.join(dir, 'diverge.yaml');
   writeFileSync(
     config,
@@ -92,8 +90,8 @@ test('sfn run: a diverging optimiser is recorded as diverged with its steps kept
   store.close();
 });
 
-test('sfn run: a bad config gives the config error and writes nothing', async () => {
-  const dir = tmp();
+test('sfn run: a bad config gives the config error and writes nothing', async (t) => {
+  const dir = tempDir(t, 'sfn-run-');
   const config = path.join(dir, 'bad.yaml');
   writeFileSync(
     config,

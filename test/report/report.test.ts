@@ -232,7 +232,9 @@ async function runReport(args: string[]): Promise<{ code: number; out: string; e
   registerReportCommand(program);
   const stdoutWrite = process.stdout.write;
   const stderrWrite = process.stderr.write;
-  process.stdout.write = ((t: string) => ((out += t), true)) as typeof process.stdout.write;
+  // only the command's text is captured: the test runner's own (binary) reports on stdout pass through
+  process.stdout.write = ((t: string | Uint8Array, ...rest: never[]) =>
+    typeof t === 'string' ? ((out += t), true) : stdoutWrite.call(process.stdout, t, ...rest)) as typeof process.stdout.write;
   process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
   try {
     await program.parseAsync(['node', 'sfn', 'report', ...args]);
