@@ -115,15 +115,17 @@ export function disposeLbfgsState<V>(space: LbfgsVectorSpace<V>, state: LbfgsSta
  * - the limits are tested after each iteration against the counters from before it: an iteration
  *   that starts with k = maxIterations still runs (maxIterations + 1 iterations in all), and
  *   one that starts below maxEvaluations runs its whole line search, so a run can end well past
- *   maxEvaluations (a line search may take maxEvaluations + 30 evaluations, see line-search.ts);
+ *   maxEvaluations (one line search may take lineSearchMaxEvaluations + 30, see line-search.ts);
  * - changeTolerance stops when f_k - f_{k+1} < tol (absolute, signed: a rise stops too);
  * - every pair is stored and gamma updated, unguarded. After a failed line search that returned
  *   the gradient at x (y = 0), rho = 1/0 and gamma = 0/0 = NaN: the run stops there (status 5,
  *   the step and its loss are kept), and the next run's first direction is NaN, so the
- *   parameters become NaN one training step later (the paper's code does exactly this);
+ *   parameters become NaN one training step later while the reported loss stays the last finite
+ *   one (NaN trial losses never replace it); the paper's code does exactly this;
  * - the gradient test uses the infinity norm and is applied only to the new gradient.
  * compat 'exact': each run evaluates x0 afresh (the batch may have changed) and stops at once if
- * its gradient meets the tolerance; the whole history is used; at most maxIterations iterations
+ * its gradient meets the tolerance; the whole history is used; while it is empty the first trial
+ * step is min(1, 1/||p||) times lr (scipy's L-BFGS-B: no giant first step along -g); at most maxIterations iterations
  * and maxEvaluations evaluations (the line search gets what is left); a pair is stored (and gamma
  * updated) only when y.s > eps y.y, so H stays positive definite; a failed line search keeps the
  * best point it found (or x) and ends the run.
