@@ -2,7 +2,8 @@
  * `npm run bench`: median milliseconds of one gradient and one Hessian-vector product for the
  * paper's models, and of the explicit UCI Hessian; prints one JSON object.
  * "hvp" reuses the forward and backward passes cached by the Objective (as the series optimiser
- * does for its 2(K-1) products per step); "hvpCold" includes them.
+ * does for its 2(K-1) products per step); "hvpCold" includes them. "lbfgsStepMs": one L-BFGS
+ * training step (a whole inner run, reference settings) continuing from the previous one.
  * Options: --backend b, --repeats n, --only name[,name].
  */
 import '../src/util/chained-ops.js';
@@ -12,6 +13,8 @@ import { modelByName, type ModelDef } from '../src/models/zoo.js';
 import { initParams } from '../src/models/init.js';
 import { modelObjective, type Batch } from '../src/autodiff/model-objective.js';
 import { Rng } from '../src/util/random.js';
+import { HYPERPARAMETER_SCHEMAS } from '../src/config/hyperparameters.js';
+import { lbfgs, type PointObjective } from '../src/optim/lbfgs/optimizer.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,9 +48,41 @@ async function median(fn: () => Promise<void>, n: number): Promise<number> {
   return Number(times[Math.floor(times.length / 2)].toFixed(3));
 }
 
-interface Case { key: string; model: string; rows: number; repeats?: number; hessian?: boolean }
+/** median ms and evaluations of L-BFGS steps on one batch, each continuing from the last */
+async function lbfgsSteps(def: ModelDef, start: tf.Tensor1D, batch: Batch, n: number): Promise<{ ms: number; evaluations: number }> {
+  const opt = lbfgs(HYPERPARAMETER_SCHEMAS.lbfgs.parse({}));
+  let params = tf.clone(start);
+  let state = opt.init(params);
+  const evaluations: number[] = [];
+  const at = (p: tf.Tensor1D) => {
+    const o = modelObjective(def, p, batch, { checkFinite: false });
+    try {
+      return o.lossAndGrad();
+    } finally {
+      o.dispose();
+    }
+  };
+  const ms = await median(async () => {
+    const objective = Object.assign(modelObjective(def, params, batch, { checkFinite: false }), { at }) as PointObjective & { dispose(): void };
+    try {
+      const r = await opt.step(objective, params, state);
+      params.dispose();
+      params = r.params;
+      state = r.state;
+      evaluations.push(r.info.evaluations);
+    } finally {
+      objective.dispose();
+    }
+  }, n);
+  opt.dispose(state);
+  params.dispose();
+  evaluations.sort((a, b) => a - b);
+  return { ms, evaluations: evaluations[Math.floor(evaluations.length / 2)] };
+}
+
+interface Case { key: string; model: string; rows: number; repeats?: number; hessian?: boolean; lbfgs?: boolean }
 const cases: Case[] = [
-  { key: 'uciMlp', model: 'uci-mlp', rows: 588, hessian: true },
+  { key: 'uciMlp', model: 'uci-mlp', rows: 588, hessian: true, lbfgs: true },
   { key: 'uciMlpTanh', model: 'uci-mlp-tanh', rows: 588 },
   { key: 'fmnistMlp400', model: 'fmnist-mlp', rows: 400 },
   { key: 'fmnistMlp3200', model: 'fmnist-mlp', rows: 3200 },
@@ -89,6 +124,11 @@ for (const c of cases) {
     entry.hessianMs = await median(async () => {
       await warm.hessian();
     }, 3);
+  }
+  if (c.lbfgs) {
+    const steps = await lbfgsSteps(def, params, batch, n);
+    entry.lbfgsStepMs = steps.ms;
+    entry.lbfgsEvaluationsPerStep = steps.evaluations;
   }
   warm.dispose();
   tf.dispose([params, batch.x, batch.targets, batch.mask, v]);
