@@ -1,7 +1,7 @@
 /**
  * Assembles src/linalg/rank-two-kernel.wat (WebAssembly text) into src/linalg/rank-two-kernel-wasm.ts,
  * the bytes as base64, so that the package needs no WebAssembly tools at run time:
- * `node --import tsx scripts/build-wasm.ts` after editing the .wat file (a test checks they agree).
+ * `npm run build:wasm` after editing the .wat file (a test checks they agree).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

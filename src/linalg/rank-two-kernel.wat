@@ -1,12 +1,12 @@
 ;; The inner loop of the Householder tridiagonalisation (src/linalg/householder-tridiagonal.ts) in
-;; WebAssembly SIMD, two doubles per instruction. Assembled by `node --import tsx scripts/build-wasm.ts`
+;; WebAssembly SIMD, two doubles per instruction. Assembled by `npm run build:wasm` (scripts/build-wasm.ts)
 ;; into rank-two-kernel-wasm.ts; test/linalg/rank-two-kernel.test.ts checks the two agree.
 ;;
 ;; fused(n, s, a, v, q, w, p), all offsets in doubles from the start of memory: for the lower
 ;; triangle of the trailing block (rows and columns s..n-1) of the row-major n x n matrix at a,
 ;;   A[i][j] -= v[i] q[j] + q[i] v[j]          (the rank-2 update of one Householder step)
 ;;   p += A w                                  (with the updated A, symmetric: the next step's product)
-;; exactly as jsFused in rank-two-kernel.ts does (up to the order of the additions).
+;; exactly as jsKernel().fused in rank-two-kernel.ts does (up to the order of the additions).
 ;; Rows go in pairs, so that each load of q, v, w and p serves two rows.
 (module
   (memory (export "memory") 1)

@@ -6,7 +6,7 @@ import { jsKernel, rankTwoKernel } from '../../src/linalg/rank-two-kernel.js';
 import { assembleRankTwoKernel, RANK_TWO_KERNEL_SOURCE } from '../../scripts/wasm-assemble.js';
 import { Rng } from '../../src/util/random.js';
 
-test('the committed WebAssembly is the assembly of rank-two-kernel.wat (else run scripts/build-wasm.ts)', async () => {
+test('the committed WebAssembly is the assembly of rank-two-kernel.wat (else run npm run build:wasm)', async () => {
   const bytes = await assembleRankTwoKernel(readFileSync(RANK_TWO_KERNEL_SOURCE, 'utf8'));
   assert.equal(Buffer.from(bytes).toString('base64'), RANK_TWO_KERNEL_WASM);
 });
