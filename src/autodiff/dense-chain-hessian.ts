@@ -96,8 +96,8 @@ export function denseChainHessian(
     const rows = f.values[0].shape[0] as number;
     const ones = tf.ones([rows, 1]);
     const L = layers.length;
-    // inputs a~_m [B, rows_m], activation derivatives phi'(z_m) [B, units_m] (null: linear)
-    // transposed: inputs a~_m^T [rows_m, B] and delta_m^T [u_m, B], for the blocks' products
+    // transposed for the blocks' products: inputs a~_m^T [rows_m, B] and delta_m^T [u_m, B];
+    // slopes phi'(z_m) [B, u_m] (null: no activation)
     const inputsT = layers.map((l) => {
       const a = f.values[l.input] as tf.Tensor2D;
       return tf.transpose(l.rows > l.fanIn ? tf.concat([a, ones], 1) : a);
@@ -110,9 +110,9 @@ export function denseChainHessian(
     for (let m = 0; m < L; m++) {
       const hi = layers[m];
       // walking down from layer m (shared weights: only 2-D products, no per-row matrix products):
-      //   C = d delta_m / dz_l = G_m Z_ml as [B, u_m, u_l],      C_mm = G_m,
-      //   X = d a_{m-1} / dz_l = D_{m-1} Z_{m-1,l} as [B, fanIn_m, u_l],  X_{m-1} = D_{m-1}
-      // and each step multiplies by dz_{l+1}/dz_l = W_{l+1}^T D_l on the right.
+      //   C = d delta_m / dz_l as [B, u_m, u_l],      C_mm = G_m,
+      //   X = d a_{m-1} / dz_l as [B, fanIn_m, u_l],  X_{m-1,m-1} = D_{m-1},
+      // each step multiplying by dz_{l+1}/dz_l = W_{l+1}^T D_l on the right.
       let c = curvatures[m];
       let x: tf.Tensor | null = null;
       for (let l = m; l >= 0; l--) {
