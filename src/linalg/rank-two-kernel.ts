@@ -25,7 +25,43 @@ export function jsKernel(): RankTwoKernel {
     },
     fused(n, s, a, v, q, w, p) {
       const m = mem;
-      for (let i = s; i < n; i++) {
+      let i = s;
+      // rows in pairs (as the WebAssembly kernel): each load of q, v, w and p serves two rows
+      for (; i + 1 < n; i += 2) {
+        const r0 = a + i * n;
+        const r1 = r0 + n;
+        const v0 = m[v + i];
+        const q0 = m[q + i];
+        const w0 = m[w + i];
+        const v1 = m[v + i + 1];
+        const q1 = m[q + i + 1];
+        const w1 = m[w + i + 1];
+        let acc0 = 0;
+        let acc1 = 0;
+        for (let j = s; j < i; j++) {
+          const qj = m[q + j];
+          const vj = m[v + j];
+          const wj = m[w + j];
+          const x0 = m[r0 + j] - (v0 * qj + q0 * vj);
+          const x1 = m[r1 + j] - (v1 * qj + q1 * vj);
+          m[r0 + j] = x0;
+          m[r1 + j] = x1;
+          acc0 += x0 * wj;
+          acc1 += x1 * wj;
+          m[p + j] += x0 * w0 + x1 * w1;
+        }
+        // row i+1's column i, then the two diagonals
+        const y = m[r1 + i] - (v1 * q0 + q1 * v0);
+        m[r1 + i] = y;
+        acc1 += y * w0;
+        const d0 = m[r0 + i] - 2 * (v0 * q0);
+        m[r0 + i] = d0;
+        m[p + i] += acc0 + d0 * w0 + y * w1;
+        const d1 = m[r1 + i + 1] - 2 * (v1 * q1);
+        m[r1 + i + 1] = d1;
+        m[p + i + 1] += acc1 + d1 * w1;
+      }
+      if (i < n) {
         const row = a + i * n;
         const vi = m[v + i];
         const qi = m[q + i];

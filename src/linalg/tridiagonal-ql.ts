@@ -25,7 +25,8 @@ const MAX_ITERATIONS = 60;
  */
 export function tridiagonalQL(d: Float64Array, e: Float64Array, n: number): RotationLog {
   let bounds = new Int32Array(Math.max(16, 4 * n));
-  let cos = new Float64Array(Math.max(16, 8 * n));
+  // a sweep per eigenvalue and a half on average, of about half the rows: about n^2 rotations
+  let cos = new Float64Array(Math.max(16, n * n));
   let sin = new Float64Array(cos.length);
   let sweeps = 0;
   let count = 0;
