@@ -48,8 +48,9 @@ function mixedChain(): ModelDef {
 }
 
 const cases: [string, () => ModelDef][] = [
-  ['UCI MLP (relu, mse)', () => modelByName('uci-mlp')],
-  ['UCI MLP (tanh, mse)', () => modelByName('uci-mlp-tanh')],
+  // (the UCI MLP itself, 1057 parameters, is in hessian-reference.test.ts; these are its shape, smaller)
+  ['deep relu MLP, mse', () => ({ spec: mlp({ name: 'deep-relu', input: 8, hidden: [5, 5, 5, 5], output: 1, activation: 'relu' }), loss: 'mse' })],
+  ['deep tanh MLP, mse', () => ({ spec: mlp({ name: 'deep-tanh', input: 8, hidden: [5, 5, 5, 5], output: 1, activation: 'tanh' }), loss: 'mse' })],
   ['sigmoid MLP, two mse outputs', () => ({ spec: mlp({ name: 'sigmoid-mse', input: 3, hidden: [6, 5], output: 2, activation: 'sigmoid' }), loss: 'mse' })],
   ['relu MLP, cross-entropy', () => ({ spec: mlp({ name: 'relu-ce', input: 6, hidden: [7], output: 4, activation: 'relu' }), loss: 'ce' })],
   ['tanh, no-bias and linear layers, sigmoid, cross-entropy', mixedChain],
