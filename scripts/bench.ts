@@ -1,9 +1,14 @@
 /**
  * `npm run bench`: median milliseconds of one gradient and one Hessian-vector product for the
- * paper's models, and of the explicit UCI Hessian; prints one JSON object.
+ * paper's models, and for the UCI MLP of the explicit Hessian and of the eigen-solve of Exact SFN;
+ * prints one JSON object.
  * "hvp" reuses the forward and backward passes cached by the Objective (as the series optimiser
  * does for its 2(K-1) products per step); "hvpCold" includes them. "lbfgsStepMs": one L-BFGS
  * training step (a whole inner run, reference settings) continuing from the previous one.
+ * "hessian" reuses them too (the direct dense-chain route; "hessianByProducts" is the general
+ * route of batched HVPs, for comparison). "eigenSolve" is symmetricSpectrum of that Hessian plus
+ * one f(H) x (targets on the 2-core machine: Hessian <= 400 ms, eigen-solve <= 500 ms);
+ * "eigenSolveJs" the same with the plain-JS fallback kernel.
  * Options: --backend b, --repeats n, --only name[,name].
  */
 import '../src/util/chained-ops.js';
@@ -15,6 +20,8 @@ import { modelObjective, type Batch } from '../src/autodiff/model-objective.js';
 import { Rng } from '../src/util/random.js';
 import { HYPERPARAMETER_SCHEMAS } from '../src/config/hyperparameters.js';
 import { lbfgs, type PointObjective } from '../src/optim/lbfgs/optimizer.js';
+import { symmetricSpectrum } from '../src/linalg/spectral.js';
+import { wasmSimdAvailable } from '../src/linalg/rank-two-kernel.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -89,6 +96,34 @@ const cases: Case[] = [
   { key: 'resnet18Batch8', model: 'resnet18', rows: 8, repeats: 5 },
 ];
 
+/** the explicit Hessian (both routes) and Exact SFN's eigen-solve of it: decomposition + one f(H) x */
+async function hessianAndEigenSolve(def: ModelDef, params: tf.Tensor1D, batch: Batch, warm: ReturnType<typeof modelObjective>, rng: Rng, repeats: number) {
+  const hessianMs = await median(async () => {
+    await warm.hessian();
+  }, Math.min(repeats, 5));
+  const byProducts = modelObjective(def, params, batch, { checkFinite: false, hessianByProducts: true });
+  const hessianByProductsMs = await median(async () => {
+    await byProducts.hessian();
+  }, 3);
+  byProducts.dispose();
+  const h = await warm.hessian();
+  const size = params.size;
+  const g = Float64Array.from({ length: size }, () => rng.normal());
+  const f = (lambda: number) => (Math.abs(lambda) <= 1e-4 ? 1e4 : 1 / Math.abs(lambda)); // Exact SFN's thresholded |lambda|^-1
+  const solve = (kernel: 'auto' | 'js') => median(async () => {
+    symmetricSpectrum(h, size, { kernel }).apply(f, g);
+  }, Math.min(repeats, 5));
+  const spectrum = symmetricSpectrum(h, size);
+  const eigenApplyMs = await median(async () => {
+    spectrum.apply(f, g);
+  }, Math.min(repeats, 5));
+  return {
+    hessianMs, hessianByProductsMs,
+    eigenSolveMs: await solve('auto'), eigenApplyMs, eigenSolveJsMs: await solve('js'),
+    eigenKernel: wasmSimdAvailable() ? 'wasm-simd' : 'js',
+  };
+}
+
 const results: Record<string, unknown> = {};
 for (const c of cases) {
   if (only.length && !only.includes(c.key)) continue;
@@ -119,12 +154,8 @@ for (const c of cases) {
     h.dispose();
     o.dispose();
   }, n);
-  const entry: Record<string, number> = { gradMs: grad, hvpMs: hvp, hvpColdMs: hvpCold, parameters: params.size, rows: c.rows };
-  if (c.hessian) {
-    entry.hessianMs = await median(async () => {
-      await warm.hessian();
-    }, 3);
-  }
+  const entry: Record<string, number | string> = { gradMs: grad, hvpMs: hvp, hvpColdMs: hvpCold, parameters: params.size, rows: c.rows };
+  if (c.hessian) Object.assign(entry, await hessianAndEigenSolve(def, params, batch, warm, rng, n));
   if (c.lbfgs) {
     const steps = await lbfgsSteps(def, params, batch, n);
     entry.lbfgsStepMs = steps.ms;

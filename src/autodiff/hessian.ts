@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from './objective.js';
 
+/** the largest parameter count for an explicit Hessian (n^2 doubles: 3.2 GB at the limit) */
+export const HESSIAN_SIZE_LIMIT = 20000;
+
+export function assertHessianSize(n: number): void {
+  if (n > HESSIAN_SIZE_LIMIT) throw new Error(`hessian(): ${n} parameters is too many for an explicit Hessian (limit ${HESSIAN_SIZE_LIMIT}); use hvp()`);
+}
+
 /**
  * The explicit Hessian from batched Hessian-vector products with identity columns, `chunk`
  * directions per pass, returned in float64 (row-major). It is not symmetrised: callers can
@@ -8,7 +15,7 @@ import type { Objective } from './objective.js';
  */
 export async function hessianByBatches(objective: Objective, chunk: number): Promise<Float64Array> {
   const n = objective.size;
-  if (n > 20000) throw new Error(`hessian(): ${n} parameters is too many for an explicit Hessian (limit 20000); use hvp()`);
+  assertHessianSize(n);
   const out = new Float64Array(n * n);
   for (let start = 0; start < n; start += chunk) {
     const k = Math.min(chunk, n - start);

@@ -8,6 +8,7 @@ import { backwardPass, type BackwardRecord } from './backward-pass.js';
 import { tangentPass } from './tangent-pass.js';
 import { lossForward, type LossCache } from './layers/loss.js';
 import { hessianByBatches } from './hessian.js';
+import { denseChain, denseChainHessian } from './dense-chain-hessian.js';
 
 /**
  * One minibatch. x: [batch, ...inputShape]; targets: [batch, outputs] for 'mse', class labels as
@@ -34,8 +35,10 @@ export interface ModelObjective extends Objective {
 export interface ModelObjectiveOptions {
   /** verify that every parameter is finite (one device read); default true */
   checkFinite?: boolean;
-  /** directions per batched HVP when building the explicit Hessian */
+  /** directions per batched HVP when building the explicit Hessian by products */
   hessianChunk?: number;
+  /** build the explicit Hessian from batched HVPs even for a plain MLP (which has a faster direct route) */
+  hessianByProducts?: boolean;
 }
 
 /**
@@ -126,8 +129,11 @@ class RopObjective implements ModelObjective {
     });
   }
 
-  hessian(): Promise<Float64Array> {
-    return hessianByBatches(this, this.opts.hessianChunk ?? 64);
+  async hessian(): Promise<Float64Array> {
+    const chain = this.opts.hessianByProducts ? null : denseChain(this.def.spec);
+    if (chain === null) return hessianByBatches(this, this.opts.hessianChunk ?? 64);
+    const f = this.forward();
+    return denseChainHessian(chain, this.size, this.table, f, this.backward(), f.lossCache);
   }
 
   /** one forward pass (loss only) on this batch at other parameters; nothing is cached */

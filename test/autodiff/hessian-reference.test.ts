@@ -11,7 +11,8 @@ import { referenceHessian, referenceHessianFiniteDifference } from '../../src/re
 import { Rng } from '../../src/util/random.js';
 
 /**
- * The explicit Hessian (objective.hessian(), built from batched HVPs): symmetric, equal to
+ * The explicit Hessian (objective.hessian(): batched HVPs for the conv net, the direct dense-chain
+ * route for the MLP, see dense-chain-hessian.test.ts): symmetric, equal to
  * stacked single and batched HVPs, and equal to the float64 Hessian (from central differences of
  * the float64 gradient for the small conv net, from exact float64 products for the UCI MLP).
  */
