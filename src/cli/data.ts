@@ -6,6 +6,7 @@ import { ensureDatasetFiles, verifyDataset, type FileReport } from '../data/cach
 import { cachePath, resolveDataDir, resolveMirror } from '../data/locations.js';
 import { DATASET_NAMES, REGISTRY, isDatasetName, type DatasetName } from '../data/registry.js';
 import type { FetchProgress } from '../data/types.js';
+import { plural } from '../util/plural.js';
 
 interface DirOptions {
   dataDir?: string;
@@ -48,7 +49,7 @@ export function registerDataCommand(program: Command): void {
       console.log(pad('dataset', 15) + pad('task', 16) + pad('train/val/test', 22) + pad('size', 10) + 'cached');
       for (const r of rows) {
         const cachedFiles = r.files.filter((f) => f.cached).length;
-        const state = r.cached ? 'yes' : cachedFiles === 0 ? 'no' : `${cachedFiles}/${r.files.length} files`;
+        const state = r.cached ? 'yes' : cachedFiles === 0 ? 'no' : `${cachedFiles} of ${plural(r.files.length, 'file')}`;
         console.log(pad(r.name, 15) + pad(r.task, 16) + pad(r.split.join('/'), 22) + pad(megabytes(r.bytes), 10) + state);
       }
       console.log('(cached = present with the right size; `sfn data verify <name>` checks the checksums)');

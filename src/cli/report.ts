@@ -9,6 +9,7 @@ import { renderMarkdown } from '../report/render-markdown.js';
 import { DEFAULT_STATUSES } from '../report/select-runs.js';
 import { writeReportFolder } from '../report/write-report.js';
 import { integerOption } from './options.js';
+import { plural } from '../util/plural.js';
 
 interface ReportCliOptions {
   db: string;
@@ -85,7 +86,7 @@ export function registerReportCommand(program: Command): void {
         process.stdout.write(text);
         if (opts.plots !== undefined) {
           const written = writeReportFolder(report, opts.plots);
-          process.stderr.write(`wrote ${written.length} files to ${opts.plots} (open ${opts.plots.replace(/\/$/, '')}/index.html)\n`);
+          process.stderr.write(`wrote ${plural(written.length, 'file')} to ${opts.plots} (open ${opts.plots.replace(/\/$/, '')}/index.html)\n`);
         }
       } catch (err) {
         cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });

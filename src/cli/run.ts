@@ -17,6 +17,7 @@ import { ProgressDisplay, describeOutcome, runName } from '../train/progress-dis
 import { openRunLog } from '../train/run-log.js';
 import { formatSummary, summarise } from '../train/summary.js';
 import { runInWorkers } from '../train/worker-pool.js';
+import { plural } from '../util/plural.js';
 
 interface RunOptions {
   optimiser?: string[];
@@ -127,7 +128,7 @@ async function runCommand(configFile: string, opts: RunOptions, cmd: Command): P
       return !(run && KEPT_STATUSES.includes(run.status));
     });
     const workers = Math.max(1, Math.min(flags.workers, pending.length));
-    say(`experiment ${spec.name} (id ${experiment.id}) in ${opts.db}: ${jobs.length} runs, ${jobs.length - pending.length} already done, ${pending.length} to run${pending.length ? ` on ${workers} worker${workers > 1 ? 's' : ''}` : ''}`);
+    say(`experiment ${spec.name} (id ${experiment.id}) in ${opts.db}: ${plural(jobs.length, 'run')}, ${jobs.length - pending.length} already done, ${pending.length} to run${pending.length ? ` on ${plural(workers, 'worker')}` : ''}`);
     say(`log: ${logFile}`);
     logger.info({ event: 'start', config: configFile, experiment: spec.name, experimentId: experiment.id, backend, db: opts.db, runs: jobs.length, pending: pending.length, workers }, 'sfn run');
 

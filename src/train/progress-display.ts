@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { ExecutorEvent } from './executor.js';
 import type { JobOutcome, JobProgress, RunJob } from './job.js';
+import { plural } from '../util/plural.js';
 
 const fmt = (x: number | undefined) => (x === undefined ? '-' : Number.isFinite(x) ? x.toPrecision(4) : String(x));
 
@@ -14,8 +15,8 @@ export function describeOutcome(o: JobOutcome): string {
   switch (o.kind) {
     case 'skipped': return `already ${r.status} (run ${r.id}), skipped`;
     case 'busy': return `being run by process ${r.pid} on ${r.host}, skipped`;
-    case 'finished': return `${r.status}${o.stopReason === 'time-budget' ? ' (time budget)' : ''}, ${r.steps} steps${time}${r.error ? `: ${r.error}` : ''}`;
-    case 'interrupted': return `interrupted after ${r.steps ?? 0} steps; rerun the same command to redo it`;
+    case 'finished': return `${r.status}${o.stopReason === 'time-budget' ? ' (time budget)' : ''}, ${plural(r.steps ?? 0, 'step')}${time}${r.error ? `: ${r.error}` : ''}`;
+    case 'interrupted': return `interrupted after ${plural(r.steps ?? 0, 'step')}; rerun the same command to redo it`;
     case 'failed': return `failed: ${o.error}`;
   }
 }
