@@ -1,13 +1,14 @@
 /** `sfn report`: bootstrap-median tables (Table 5 layout), rankings (Figure 5) and loss-curve plots from the results database. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_DB_PATH, RUN_STATUSES, Store, type RunStatus } from '../store/index.js';
+import { DEFAULT_DB_PATH, RUN_STATUSES, type RunStatus } from '../store/index.js';
 import { DEFAULT_RESAMPLES } from '../report/bootstrap.js';
 import { buildReport, DEFAULT_CURVE_POINTS, type TimeClock } from '../report/build-report.js';
 import { renderCsv } from '../report/render-csv.js';
 import { renderJson } from '../report/render-json.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { DEFAULT_STATUSES } from '../report/select-runs.js';
-import { writeReportFolder } from '../report/write-report.js';
+import { openResults } from '../report/open-results.js';
+import { checkReportFolder, writeReportFolder } from '../report/write-report.js';
 import { integerOption } from './options.js';
 import { plural } from '../util/plural.js';
 
@@ -64,12 +65,15 @@ export function registerReportCommand(program: Command): void {
     .option('--paper', "add the paper's Table 5 values beside ours, with the difference in units of the paper's error")
     .action((opts: ReportCliOptions, cmd: Command) => {
       const statuses = parseStatuses(opts.status, cmd);
-      let store: Store;
-      try {
-        store = Store.open(opts.db, { readonly: true });
-      } catch (err) {
-        cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
+      // bad files are one line each (main.ts prints them): thrown, not cmd.error, which adds the usage
+      if (opts.plots !== undefined) {
+        try {
+          checkReportFolder(opts.plots);
+        } catch (err) {
+          throw new Error(`--plots ${(err as Error).message}`, { cause: err });
+        }
       }
+      const store = openResults(opts.db);
       try {
         const report = buildReport(store, {
           experiments: opts.experiment,
@@ -88,8 +92,6 @@ export function registerReportCommand(program: Command): void {
           const written = writeReportFolder(report, opts.plots);
           process.stderr.write(`wrote ${plural(written.length, 'file')} to ${opts.plots} (open ${opts.plots.replace(/\/$/, '')}/index.html)\n`);
         }
-      } catch (err) {
-        cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
       } finally {
         store.close();
       }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Store } from '../../src/store/index.js';
@@ -222,7 +222,10 @@ test('plots: well-formed SVGs with one path and band per optimiser, bar charts, 
   });
 });
 
-/** Runs `sfn report ...` in this process (as main.ts would), capturing output and exit code. */
+/**
+ * Runs `sfn report ...` in this process (as main.ts would: a thrown error is one line and exit
+ * status 1), capturing output and exit code.
+ */
 async function runReport(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -239,7 +242,7 @@ async function runReport(args: string[]): Promise<{ code: number; out: string; e
     return { code: 0, out, err };
   } catch (e) {
     if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    throw e;
+    return { code: 1, out, err: `${err}sfn: ${(e as Error).message}\n` };
   } finally {
     process.stdout.write = stdoutWrite;
     process.stderr.write = stderrWrite;
@@ -290,6 +293,41 @@ test('sfn report command: formats, filters, plots folder, clear errors', async (
     const real = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'report', '--db', path, '--paper'], { encoding: 'utf8' });
     assert.equal(real.status, 0, real.stderr);
     assert.match(real.stdout, /\| UCI Energy \| Ours \[paper\] \| 2 \|/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('sfn report: a --db that is no results database and a --plots that is a file are one line each, naming the file', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'sfn.db');
+    const store = Store.open(path);
+    recordRuns(store, RUNS);
+    store.close();
+    const write = (name: string, text: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    const empty = write('empty.db', '');
+    const yaml = write('uci-energy.yaml', 'name: uci-energy\n');
+    const oneLine = (r: { code: number; out: string; err: string }, pattern: RegExp) => {
+      assert.equal(r.code, 1);
+      assert.equal(r.out, '');
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      assert.doesNotMatch(r.err, /Usage:/);
+      assert.match(r.err, pattern);
+    };
+    oneLine(await runReport(['--db', empty]), /empty\.db is empty, not an SQLite results database written by `sfn run`.*: record runs into it with `sfn run --db .*empty\.db` or point --db at another file/);
+    oneLine(await runReport(['--db', yaml]), /uci-energy\.yaml is not a results database \(not an SQLite file\): point --db at an SQLite results database/);
+    oneLine(await runReport(['--db', dir]), /is a folder: point --db at an SQLite results database written by `sfn run` \(default runs\/sfn\.db\), e\.g\. --db .*sfn\.db/);
+    oneLine(await runReport(['--db', path, '--plots', yaml]), /--plots .*uci-energy\.yaml is a file, not a folder: name a folder for the plots and tables \(it is created if missing\)/);
+    oneLine(await runReport(['--db', path, '--plots', join(yaml, 'plots')]), /--plots cannot make the folder .*plots: .*uci-energy\.yaml is a file/);
+    // nothing was changed: the files are as they were, the database still reports
+    assert.equal(readFileSync(empty, 'utf8'), '');
+    assert.equal(readFileSync(yaml, 'utf8'), 'name: uci-energy\n');
+    assert.equal((await runReport(['--db', path])).code, 0);
   } finally {
     cleanup();
   }
