@@ -123,9 +123,7 @@ test('runs of one entry under different hyperparameters are separate rows, never
     assert.deepEqual(r.table.map((row) => row.runs), [3, 3, 3]);
     const titles = r.table.map((row) => row.algorithm);
     assert.equal(titles[0], 'SGD');
-    assert.match(titles[1], /^Adam \{config [0-9a-f]{8}\}$/);
-    assert.match(titles[2], /^Adam \{config [0-9a-f]{8}\}$/);
-    assert.notEqual(titles[1], titles[2]);
+    assert.deepEqual(titles.slice(1).sort(), ['Adam {lr 0.1}', 'Adam {lr 0.2}'], 'named by what differs');
     const finals = r.table.slice(1).map((row) => row.cells.training.estimate).sort();
     assert.deepEqual(finals, [0.1, 0.5]);
   }, runs);
@@ -331,4 +329,25 @@ test('sfn report: a --db that is no results database and a --plots that is a fil
   } finally {
     cleanup();
   }
+});
+
+test('one experiment recorded under different settings: each labelled by what differs, in tables, rankings and plot files', () => {
+  const setting = (epochs: number) => ({ dataset: 'uci-energy', model: 'uci-mlp', epochs, batchSize: 'full', maxSteps: null });
+  const runs = [0, 1].flatMap((seed): HandRun[] => [
+    { experiment: 'uci-energy', experimentConfig: setting(300), epochs: 300, optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.1) },
+    { experiment: 'uci-energy', experimentConfig: setting(1000), epochs: 1000, optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.05) },
+    { experiment: 'uci-energy', experimentConfig: setting(200), epochs: 200, optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.2) },
+    { experiment: 'my-toy', optimiser: 'sgd', seed, status: 'completed', points: falling(3, 1) },
+  ]);
+  withStore((store, _path, dir) => {
+    const report = buildReport(store, { resamples: 5, curves: true });
+    assert.deepEqual(report.table.map((r) => r.setting), ['UCI Energy (200 epochs)', 'UCI Energy (300 epochs)', 'UCI Energy (1000 epochs)', 'my-toy']);
+    assert.deepEqual(report.rankings.filter((r) => r.loss === 'training').map((r) => r.setting), report.table.map((r) => r.setting));
+    assert.doesNotMatch(renderMarkdown(report), /#\d/);
+    // the label does not depend on the filters
+    assert.deepEqual(buildReport(store, { experiments: ['uci-energy'], resamples: 5 }).table.map((r) => r.setting).slice(0, 1), ['UCI Energy (200 epochs)']);
+    const files = writeReportFolder(report, join(dir, 'out')).map((f) => f.slice(join(dir, 'out').length + 1));
+    assert.ok(files.includes('uci-energy-300-epochs-training-loss-vs-time.svg'), files.join(' '));
+    assert.ok(files.includes('uci-energy-1000-epochs-ranking-test.svg'), files.join(' '));
+  }, runs);
 });
