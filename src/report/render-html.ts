@@ -1,5 +1,5 @@
 import type { Report } from './build-report.js';
-import type { PlotFile } from './report-plots.js';
+import { CURVES_DESCRIPTION, type PlotFile } from './report-plots.js';
 import { rankingsBySetting, rankingText, reportNotes, table5Text, type TextTable } from './text-tables.js';
 import { escapeXml as escape } from './svg-plot.js';
 import { plural } from '../util/plural.js';
@@ -50,7 +50,7 @@ export function renderHtml(report: Report, plots: readonly PlotFile[]): string {
       parts.push(`<div class="plots">${plots.filter((p) => p.kind === 'ranking' && p.setting === s.setting).map(img).join('')}</div>`);
     }
     parts.push('<h2>Loss curves (Figures 2–4, 6–8)</h2>');
-    parts.push('<p class="meta">Lines: bootstrap mean of the median over runs; bands: ± one standard deviation of the resampled medians; the number in brackets is the runs that entered.</p>');
+    parts.push(`<p class="meta">${escape(CURVES_DESCRIPTION)}</p>`);
     for (const setting of [...new Set(plots.filter((p) => p.kind === 'curve').map((p) => p.setting))]) {
       parts.push(`<h3>${escape(setting)}</h3>`);
       parts.push(`<div class="plots">${plots.filter((p) => p.kind === 'curve' && p.setting === setting).map(img).join('')}</div>`);

@@ -55,7 +55,7 @@ export function checkReportFolder(dir: string): void {
 
 function curvesJson(report: Report): string {
   const plain = (c: MedianCurve | undefined) =>
-    c && { runs: c.runs, x: [...c.x], estimate: [...c.estimate], error: [...c.error] };
+    c && { runs: c.runs, x: [...c.x], estimate: [...c.estimate], error: [...c.error], lower: [...c.lower], upper: [...c.upper], ends: [...c.ends] };
   const body = report.stats.map((s) => ({
     setting: s.group.setting,
     experiment: s.group.experiment,

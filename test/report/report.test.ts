@@ -198,7 +198,7 @@ test('plots: well-formed SVGs with one path and band per optimiser, bar charts, 
       assertWellFormedSvg(svg);
       if (f.includes('-loss-vs-')) {
         const labels = [...svg.matchAll(/<path class="series" data-label="([^"]*)"/g)].map((m) => m[1]);
-        assert.deepEqual(labels, ['Ours [paper] (2)', 'SGD (3)', 'Adam (3)'], f);
+        assert.deepEqual(labels, ['Ours [paper] (2 runs)', 'SGD (3 runs)', 'Adam (3 runs)'], f);
         assert.equal((svg.match(/<path class="band"/g) ?? []).length, 3, f);
         assert.match(svg, f.endsWith('time.svg') ? /Runtime \(s\), evaluation included/ : />Step</);
         assert.match(svg, f.includes('training') ? /Training Loss/ : /Test Loss/);
@@ -350,4 +350,33 @@ test('one experiment recorded under different settings: each labelled by what di
     assert.ok(files.includes('uci-energy-300-epochs-training-loss-vs-time.svg'), files.join(' '));
     assert.ok(files.includes('uci-energy-1000-epochs-ranking-test.svg'), files.join(' '));
   }, runs);
+});
+
+test('curves go on to the end of the longest run, with its runs\' ends marked and a percentile band that stays positive', () => {
+  // three runs of one optimiser, 5, 8 and 10 steps long at 1 s a step; losses far apart (heavy-tailed)
+  const run = (seed: number, steps: number, scale: number): HandRun => ({
+    experiment: 'uci-energy', optimiser: 'sgd', seed, status: 'completed',
+    points: Array.from({ length: steps }, (_, i) => ({ step: i + 1, wall: i + 1, train: scale / (i + 1), test: scale / (i + 1) })),
+  });
+  withStore((store, _path, dir) => {
+    const report = buildReport(store, { resamples: 50, curves: true, curvePoints: 200 });
+    for (const axis of ['step', 'wall'] as const) {
+      const c = report.stats[0].curves!.training![axis]!;
+      assert.equal(c.x[c.x.length - 1], 10, `${axis}: to the end of the longest run`);
+      assert.deepEqual([...c.ends], [5, 8], `${axis}: where the shorter runs end`);
+      assert.ok(Math.abs(c.estimate[c.x.length - 1] - 0.1) < 1e-12, 'at the end, the median of the one run still going');
+      for (let i = 0; i < c.x.length; i++) {
+        assert.ok(c.lower[i] > 0 && c.lower[i] <= c.upper[i], `${axis} band at ${c.x[i]}: [${c.lower[i]}, ${c.upper[i]}]`);
+      }
+      assert.ok(c.x.some((_, i) => c.estimate[i] - c.error[i] <= 0), 'where median ± sd would have reached zero');
+    }
+    const out = join(dir, 'out');
+    writeReportFolder(report, out);
+    const svg = readFileSync(join(out, 'uci-energy-training-loss-vs-time.svg'), 'utf8');
+    assertWellFormedSvg(svg);
+    const marks = /<path class="marks" d="([^"]*)"/.exec(svg)?.[1] ?? '';
+    assert.equal((marks.match(/M/g) ?? []).length, 2, 'two circles on the line');
+    assert.match(svg, />a run ends</);
+    assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /bands: 16th–84th percentile of the resampled medians/);
+  }, [run(0, 5, 1), run(1, 8, 100), run(2, 10, 1)]);
 });
