@@ -102,7 +102,7 @@ export function registerDataCommand(program: Command): void {
         }
       }
       if (problems > 0) {
-        console.error(`${problems} file(s) missing or wrong; run \`sfn data fetch <name>\` to (re)download them`);
+        console.error(`${plural(problems, 'file')} missing or wrong; run \`sfn data fetch <name>\` to (re)download them`);
         process.exitCode = 1;
       }
     });
