@@ -110,7 +110,6 @@ async function runCommand(configFile: string, opts: RunOptions, cmd: Command): P
   const flags = parseFlags(opts, cmd);
   const spec = experimentFor(configFile, flags);
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
 
   const backend = await initBackend(opts.backend, { tapeGradients: false }); // the engine never uses tf.grad
   say(formatBackend());
@@ -132,6 +131,9 @@ async function runCommand(configFile: string, opts: RunOptions, cmd: Command): P
     say(`log: ${logFile}`);
     logger.info({ event: 'start', config: configFile, experiment: spec.name, experimentId: experiment.id, backend, db: opts.db, runs: jobs.length, pending: pending.length, workers }, 'sfn run');
 
+    // from here on warnings go through the display, so that on a terminal none lands on a bar
+    const display = new ProgressDisplay({ runs: pending.length, workers, tty: Boolean(process.stdout.isTTY) });
+    const warn = (line: string) => display.warn(`warning: ${line}`);
     const abort = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -144,7 +146,6 @@ async function runCommand(configFile: string, opts: RunOptions, cmd: Command): P
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    const display = new ProgressDisplay(workers, Boolean(process.stdout.isTTY));
     const emit = (e: ExecutorEvent) => {
       display.handle(e);
       logEvent(logger, e, warn);
