@@ -6,6 +6,7 @@ import { describeProblem, ensureDatasetFiles, verifyDataset } from '../data/cach
 import { cachePath, resolveDataDir, resolveMirror } from '../data/locations.js';
 import { DATASET_NAMES, REGISTRY, isDatasetName, type DatasetName } from '../data/registry.js';
 import { FetchProgressPrinter, megabytes } from './fetch-progress.js';
+import { plural } from '../util/plural.js';
 
 interface DirOptions {
   dataDir?: string;
@@ -50,7 +51,7 @@ export function registerDataCommand(program: Command): void {
       console.log(pad('dataset', 15) + pad('task', 16) + pad('train/val/test', 22) + pad('size', 10) + pad('built in', 10) + 'cached');
       for (const r of rows) {
         const cachedFiles = r.files.filter((f) => f.cached).length;
-        const state = r.cached ? 'yes' : cachedFiles === 0 ? 'no' : `${cachedFiles}/${r.files.length} files`;
+        const state = r.cached ? 'yes' : cachedFiles === 0 ? 'no' : `${cachedFiles} of ${plural(r.files.length, 'file')}`;
         console.log(pad(r.name, 15) + pad(r.task, 16) + pad(r.split.join('/'), 22) + pad(megabytes(r.bytes), 10) + pad(r.builtIn ? 'yes' : 'no', 10) + state);
       }
       console.log('(built in = shipped with sfn, used offline; cached = present with the right size; `sfn data verify <name>` checks the checksums)');
@@ -105,7 +106,7 @@ export function registerDataCommand(program: Command): void {
         }
       }
       if (problems > 0) {
-        console.error(`${problems} file(s) missing or wrong; run \`sfn data fetch <name>\` to (re)download them`);
+        console.error(`${plural(problems, 'file')} missing or wrong; run \`sfn data fetch <name>\` to (re)download them`);
         process.exitCode = 1;
       }
     });

@@ -1,7 +1,6 @@
 /** `sfn report`: bootstrap-median tables (Table 5 layout), rankings (Figure 5) and loss-curve plots from the results database. */
 import { Option, type Command } from 'commander';
 import { DEFAULT_DB_PATH } from '../store/defaults.js';
-import type { Store } from '../store/index.js';
 import { RUN_STATUSES, type RunStatus } from '../store/types.js';
 import { DEFAULT_RESAMPLES } from '../report/bootstrap.js';
 import { buildReport, DEFAULT_CURVE_POINTS, type TimeClock } from '../report/build-report.js';
@@ -9,8 +8,9 @@ import { renderCsv } from '../report/render-csv.js';
 import { renderJson } from '../report/render-json.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { DEFAULT_STATUSES } from '../report/select-runs.js';
-import { writeReportFolder } from '../report/write-report.js';
+import { checkReportFolder, writeReportFolder } from '../report/write-report.js';
 import { collectNames, integerOption } from './options.js';
+import { plural } from '../util/plural.js';
 
 interface ReportCliOptions {
   db: string;
@@ -59,13 +59,16 @@ export function registerReportCommand(program: Command): void {
     .option('--paper', "add the paper's Table 5 values beside ours, with the difference in units of the paper's error")
     .action(async (opts: ReportCliOptions, cmd: Command) => {
       const statuses = parseStatuses(opts.status, cmd);
-      const { Store: StoreClass } = await import('../store/store.js'); // the database driver only when it is used
-      let store: Store;
-      try {
-        store = StoreClass.open(opts.db, { readonly: true });
-      } catch (err) {
-        cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
+      // bad files are one line each (main.ts prints them): thrown, not cmd.error, which adds the usage
+      if (opts.plots !== undefined) {
+        try {
+          checkReportFolder(opts.plots);
+        } catch (err) {
+          throw new Error(`--plots ${(err as Error).message}`, { cause: err });
+        }
       }
+      const { openResults } = await import('../report/open-results.js'); // the database driver only when it is used
+      const store = openResults(opts.db);
       try {
         const report = buildReport(store, {
           experiments: opts.experiment,
@@ -82,10 +85,8 @@ export function registerReportCommand(program: Command): void {
         process.stdout.write(text);
         if (opts.plots !== undefined) {
           const written = writeReportFolder(report, opts.plots);
-          process.stderr.write(`wrote ${written.length} files to ${opts.plots} (open ${opts.plots.replace(/\/$/, '')}/index.html)\n`);
+          process.stderr.write(`wrote ${plural(written.length, 'file')} to ${opts.plots} (open ${opts.plots.replace(/\/$/, '')}/index.html)\n`);
         }
-      } catch (err) {
-        cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
       } finally {
         store.close();
       }

@@ -13,6 +13,7 @@ import { ProgressDisplay, describeOutcome, runName } from '../train/progress-dis
 import { openRunLog } from '../train/run-log.js';
 import { formatSummary, summarise } from '../train/summary.js';
 import { runInWorkers } from '../train/worker-pool.js';
+import { plural } from '../util/plural.js';
 import type { RunOptions } from './run.js';
 
 interface Flags {
@@ -72,7 +73,6 @@ function experimentFor(configFile: string, flags: Flags): ExperimentSpec {
 export async function runCommand(configArgument: string | undefined, opts: RunOptions, cmd: Command): Promise<void> {
   const flags = parseFlags(opts, cmd);
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
   const configFile = resolveConfigArgument(configArgument, say);
   const spec = experimentFor(configFile, flags);
 
@@ -100,10 +100,13 @@ export async function runCommand(configArgument: string | undefined, opts: RunOp
       return !(run && KEPT_STATUSES.includes(run.status));
     });
     const workers = Math.max(1, Math.min(flags.workers, pending.length));
-    say(`experiment ${spec.name} (id ${experiment.id}) in ${opts.db}: ${jobs.length} runs, ${jobs.length - pending.length} already done, ${pending.length} to run${pending.length ? ` on ${workers} worker${workers > 1 ? 's' : ''}` : ''}`);
+    say(`experiment ${spec.name} (id ${experiment.id}) in ${opts.db}: ${plural(jobs.length, 'run')}, ${jobs.length - pending.length} already done, ${pending.length} to run${pending.length ? ` on ${plural(workers, 'worker')}` : ''}`);
     say(`log: ${logFile}`);
     logger.info({ event: 'start', config: configFile, experiment: spec.name, experimentId: experiment.id, backend, db: opts.db, runs: jobs.length, pending: pending.length, workers }, 'sfn run');
 
+    // from here on warnings go through the display, so that on a terminal none lands on a bar
+    const display = new ProgressDisplay({ runs: pending.length, workers, tty: Boolean(process.stdout.isTTY) });
+    const warn = (line: string) => display.warn(`warning: ${line}`);
     const abort = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -116,7 +119,6 @@ export async function runCommand(configArgument: string | undefined, opts: RunOp
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    const display = new ProgressDisplay(workers, Boolean(process.stdout.isTTY));
     const emit = (e: ExecutorEvent) => {
       display.handle(e);
       logEvent(logger, e, warn);

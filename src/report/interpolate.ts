@@ -44,37 +44,29 @@ export function logSpaced(lo: number, hi: number, points: number): Float64Array 
   return out;
 }
 
-export interface GridRun {
-  xs: ArrayLike<number>;
-  /** the run ended early (diverged) and holds its last value; it does not shorten the grid */
-  holdAfterEnd: boolean;
-}
-
 /**
- * A common grid for several runs on a log x axis: from the latest first positive x of any run to
- * the earliest last x of the runs that did not end early (of all runs, if every run ended early),
- * so that every run has a value at every point. The recorded xs themselves when there are at most
- * `points` of them in that range, otherwise `points` log-spaced values. Empty when the runs do not
- * overlap.
+ * A common grid for several runs on a log x axis: from the latest first positive x of any run (so
+ * that every run has started) to the latest last x (so that the curve goes on to the end of the
+ * longest run; past a run's end its median is that of the runs still going). The recorded xs
+ * themselves when there are at most `points` of them in that range, otherwise `points` log-spaced
+ * values. Empty when no run has a positive x.
  */
-export function commonGrid(runs: readonly GridRun[], points: number): Float64Array {
+export function commonGrid(runs: readonly ArrayLike<number>[], points: number): Float64Array {
   if (!Number.isInteger(points) || points < 2) throw new Error(`commonGrid: points must be an integer >= 2 (got ${points})`);
-  const withData = runs.filter((r) => r.xs.length > 0);
+  const withData = runs.filter((xs) => xs.length > 0);
   if (withData.length === 0) return new Float64Array(0);
   let lo = -Infinity;
-  for (const r of withData) {
-    const first = firstPositive(r.xs);
+  for (const xs of withData) {
+    const first = firstPositive(xs);
     if (first === undefined) return new Float64Array(0);
     lo = Math.max(lo, first);
   }
-  const full = withData.filter((r) => !r.holdAfterEnd);
-  const ends = (full.length > 0 ? full : withData).map((r) => r.xs[r.xs.length - 1]);
-  const hi = full.length > 0 ? Math.min(...ends) : Math.max(...ends);
+  const hi = Math.max(...withData.map((xs) => xs[xs.length - 1]));
   if (!(hi >= lo)) return new Float64Array(0);
   const recorded = new Set<number>();
-  for (const r of withData) {
-    for (let i = 0; i < r.xs.length && recorded.size <= points; i++) {
-      if (r.xs[i] >= lo && r.xs[i] <= hi) recorded.add(r.xs[i]);
+  for (const xs of withData) {
+    for (let i = 0; i < xs.length && recorded.size <= points; i++) {
+      if (xs[i] >= lo && xs[i] <= hi) recorded.add(xs[i]);
     }
   }
   if (recorded.size <= points) return Float64Array.from(recorded).sort();

@@ -18,3 +18,12 @@ export function meanAndSd(values: ArrayLike<number>): { mean: number; sd: number
   for (let i = 0; i < n; i++) sq += (values[i] - mean) ** 2;
   return { mean, sd: Math.sqrt(sq / n) };
 }
+
+/** The q-quantile (0 <= q <= 1) of values sorted ascending, interpolating linearly between order statistics (numpy's default); NaN if empty. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * q;
+  const i = Math.floor(h);
+  return i + 1 < n ? sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]) : sorted[n - 1];
+}

@@ -5,6 +5,8 @@
  * Every row of the table is here: UCI Energy and Fashion-MNIST (what we compare first) and also SVHN
  * and CIFAR-10. Values are [median, error].
  */
+import { plural } from '../util/plural.js';
+
 export interface PaperRow {
   setting: 'UCI Energy' | 'Fashion-MNIST' | 'SVHN' | 'CIFAR-10';
   algorithm: string;
@@ -57,8 +59,8 @@ export function paperSettingMismatch(setting: string, config: unknown): string |
   const epochs = PAPER_EPOCHS[setting as PaperRow['setting']];
   if (epochs === undefined) return undefined;
   const c = (config ?? {}) as { epochs?: unknown; maxSteps?: unknown; timeBudgetSeconds?: unknown };
-  if (c.epochs !== epochs) return `${String(c.epochs)} epochs, the paper ran ${epochs}`;
-  if (c.maxSteps != null) return `stopped after ${String(c.maxSteps)} steps`;
+  if (c.epochs !== epochs) return `${typeof c.epochs === 'number' ? plural(c.epochs, 'epoch') : `${String(c.epochs)} epochs`}, the paper ran ${epochs}`;
+  if (c.maxSteps != null) return `stopped after ${typeof c.maxSteps === 'number' ? plural(c.maxSteps, 'step') : `${String(c.maxSteps)} steps`}`;
   if (c.timeBudgetSeconds != null) return `a time budget of ${String(c.timeBudgetSeconds)} s`;
   return undefined;
 }

@@ -10,7 +10,9 @@
  * - a run with no finite value of a loss at all is left out of that loss's median and counted
  *   (the tables show "n=" beside the value when fewer runs than the group's entered).
  * - curves: a diverged run holds its last finite value after it stops, so the median curve ends
- *   where the tables' final median is; the time and step ranges are those every run covers.
+ *   where the tables' final median is; a curve starts where every run has started and goes on to
+ *   the end of the longest run, the median past another run's end being over the runs still going
+ *   (the plots mark those ends).
  * - statuses: completed and diverged runs by default; running, failed and interrupted runs are
  *   excluded unless --status names them, and their number is printed.
  */

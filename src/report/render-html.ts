@@ -1,7 +1,8 @@
 import type { Report } from './build-report.js';
-import type { PlotFile } from './report-plots.js';
+import { CURVES_DESCRIPTION, type PlotFile } from './report-plots.js';
 import { rankingsBySetting, rankingText, reportNotes, table5Text, type TextTable } from './text-tables.js';
 import { escapeXml as escape } from './svg-plot.js';
+import { plural } from '../util/plural.js';
 
 function htmlTable(t: TextTable): string {
   const cell = (tag: string, text: string, i: number) => `<${tag}${t.numeric[i] ? ' class="num"' : ''}>${escape(text)}</${tag}>`;
@@ -37,7 +38,7 @@ export function renderHtml(report: Report, plots: readonly PlotFile[]): string {
     '<html lang="en"><head><meta charset="utf-8"><title>sfn report</title>',
     `<style>${STYLE}</style></head><body>`,
     '<h1>sfn report</h1>',
-    `<p class="meta">${escape(`${runs} runs in ${report.stats.length} groups from ${report.db}; generated ${report.generatedAt}; time axis: ${report.time === 'wall' ? 'wall-clock, evaluation included' : 'evaluation excluded'}.`)}</p>`,
+    `<p class="meta">${escape(`${plural(runs, 'run')} in ${plural(report.stats.length, 'group')} from ${report.db}; generated ${report.generatedAt}; time axis: ${report.time === 'wall' ? 'wall-clock, evaluation included' : 'evaluation excluded'}.`)}</p>`,
   ];
   if (report.table.length === 0) {
     parts.push('<p>No runs match the filters.</p>');
@@ -49,7 +50,7 @@ export function renderHtml(report: Report, plots: readonly PlotFile[]): string {
       parts.push(`<div class="plots">${plots.filter((p) => p.kind === 'ranking' && p.setting === s.setting).map(img).join('')}</div>`);
     }
     parts.push('<h2>Loss curves (Figures 2–4, 6–8)</h2>');
-    parts.push('<p class="meta">Lines: bootstrap mean of the median over runs; bands: ± one standard deviation of the resampled medians; the number in brackets is the runs that entered.</p>');
+    parts.push(`<p class="meta">${escape(CURVES_DESCRIPTION)}</p>`);
     for (const setting of [...new Set(plots.filter((p) => p.kind === 'curve').map((p) => p.setting))]) {
       parts.push(`<h3>${escape(setting)}</h3>`);
       parts.push(`<div class="plots">${plots.filter((p) => p.kind === 'curve' && p.setting === setting).map(img).join('')}</div>`);

@@ -1,10 +1,12 @@
 import type { Report } from './build-report.js';
+import { CURVE_BAND } from './bootstrap.js';
 import type { CurveAxis } from './curves.js';
 import { formatMedianError } from './format-number.js';
 import { lossInfo, PLOTTED_LOSSES, type LossId } from './losses.js';
 import type { Ranking } from './ranking.js';
 import { renderBarChart } from './svg-bars.js';
 import { PALETTE, renderLinePlot, type SeriesSpec } from './svg-plot.js';
+import { plural } from '../util/plural.js';
 
 /** One SVG file of the report. */
 export interface PlotFile {
@@ -32,10 +34,19 @@ const AXIS_LABEL: Record<CurveAxis, string> = {
   compute: 'Runtime (s), evaluation excluded',
 };
 
+/** The legend's words for the circles on a line. */
+export const MARKS_LABEL = 'a run ends';
+
+/** How the curve plots are drawn, for the notes under them. */
+export const CURVES_DESCRIPTION =
+  `Lines: bootstrap mean of the median over runs; bands: ${CURVE_BAND.description} (positive, so they never reach the bottom of a log axis); ` +
+  'the number in brackets is the runs that entered. A line goes on to the end of the longest run: a circle marks where one of its runs ends, ' +
+  'and after it the median is over the runs still going (a diverged run holds its last finite value instead).';
+
 /**
  * Figures 2-4 and 6-8: per setting, median training and test loss against runtime and against
- * steps, log-log, one line (bootstrap mean of the median) and band (± one standard deviation of the
- * resampled medians) per optimiser. Needs a report built with curves.
+ * steps, log-log, one line (bootstrap mean of the median), band (CURVE_BAND) and end marks per
+ * optimiser (CURVES_DESCRIPTION). Needs a report built with curves.
  */
 export function curvePlots(report: Report): PlotFile[] {
   const colours = colourMap(report);
@@ -51,17 +62,14 @@ export function curvePlots(report: Report): PlotFile[] {
           if (!c) throw new Error('curvePlots: the report was built without curves (buildReport with curves: true)');
           if (c.x.length === 0) continue;
           series.push({
-            label: `${g.group.title} (${c.runs})`,
+            label: `${g.group.title} (${plural(c.runs, 'run')})`,
             x: c.x,
             y: c.estimate,
             color: colours.get(g.group.label),
-            band: {
-              lower: Float64Array.from(c.estimate, (m, i) => m - c.error[i]),
-              upper: Float64Array.from(c.estimate, (m, i) => m + c.error[i]),
-            },
+            band: { lower: c.lower, upper: c.upper },
+            marks: c.ends,
           });
         }
-        clipBandsToAxis(series);
         const what = lossInfo(loss).title;
         const against = axis === 'step' ? 'step' : 'time';
         const title = `${setting}: ${what.toLowerCase()} against ${against}`;
@@ -77,35 +85,13 @@ export function curvePlots(report: Report): PlotFile[] {
             x: { label: AXIS_LABEL[axis], scale: 'log' },
             y: { label: `${what} (median of runs)`, scale: 'log' },
             series,
+            marksLabel: MARKS_LABEL,
           }),
         });
       }
     }
   }
   return out;
-}
-
-/** How far below the lowest line the axis may reach to show band edges (a factor). */
-const BAND_DEPTH = 4;
-
-/**
- * On a log axis a band whose lower edge is at or below zero cannot be drawn; like matplotlib, draw
- * it down to the bottom of the axis. The bottom is set by the lines: BAND_DEPTH below the lowest of
- * them, and lower band edges beyond it are drawn to it — a median ± sd band of a few heavy-tailed
- * runs would otherwise stretch the axis over decades where no line is and flatten every curve.
- */
-export function clipBandsToAxis(series: SeriesSpec[]): void {
-  let lowestLine = Infinity;
-  for (const s of series) for (let i = 0; i < s.y.length; i++) if (s.y[i] > 0) lowestLine = Math.min(lowestLine, s.y[i]);
-  if (!Number.isFinite(lowestLine)) return;
-  let floor = lowestLine;
-  for (const s of series) for (let i = 0; i < s.band!.lower.length; i++) if (s.band!.lower[i] > 0) floor = Math.min(floor, s.band!.lower[i]);
-  floor = Math.max(floor, lowestLine / BAND_DEPTH);
-  for (const s of series) {
-    const lower = Float64Array.from(s.band!.lower);
-    for (let i = 0; i < lower.length; i++) if (Number.isFinite(s.y[i]) && !(lower[i] >= floor)) lower[i] = floor;
-    s.band = { ...s.band!, lower };
-  }
 }
 
 /** Figure 5: per setting, the optimisers ranked by lowest training and by lowest test loss. */

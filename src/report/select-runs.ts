@@ -1,5 +1,6 @@
 import type { Store } from '../store/index.js';
 import { RUN_STATUSES, type RunRecord, type RunStatus } from '../store/types.js';
+import { describeDifferences } from './differences.js';
 import { algorithmOrder, algorithmTitle, runLabel, settingOrder, settingTitle } from './names.js';
 
 /** Statuses a report includes unless asked otherwise: the finished outcomes. */
@@ -20,13 +21,13 @@ export interface RunSelection {
 export interface RunGroup {
   experimentId: number;
   experiment: string;
-  /** the setting's display name (the paper's, where known); unique per experiment id */
+  /** the setting's display name (the paper's, where known), with what differs when its name was recorded under several settings: unique per experiment id */
   setting: string;
   optimiser: string;
   preset: string | null;
   /** "ours:paper" */
   label: string;
-  /** "Ours [paper]"; with the configuration's short hash when the entry was run under several */
+  /** "Ours [paper]"; with what differs ("Adam {lr 0.01}") when the entry was run under several configurations */
   title: string;
   configHash: string;
   runs: RunRecord[];
@@ -84,27 +85,27 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
     else excluded[r.status] = (excluded[r.status] ?? 0) + 1;
   }
 
-  // one experiment name recorded under several configurations gets its id in the setting name
-  const idsPerName = new Map<string, Set<number>>();
-  for (const r of all) idsPerName.set(r.experiment, (idsPerName.get(r.experiment) ?? new Set()).add(r.experimentId));
+  // one experiment name recorded under several settings: each is named by what differs ("UCI Energy (300 epochs)")
+  const settingLabels = settingDifferences(store, all);
   const entryKey = (r: RunRecord): string => `${r.experimentId}\u0000${r.optimiser}\u0000${r.preset ?? ''}`;
-  const hashesPerEntry = new Map<string, Set<string>>();
-  for (const r of kept) hashesPerEntry.set(entryKey(r), (hashesPerEntry.get(entryKey(r)) ?? new Set()).add(r.configHash));
+  const configsPerEntry = new Map<string, Map<string, unknown>>();
+  for (const r of kept) configsPerEntry.set(entryKey(r), (configsPerEntry.get(entryKey(r)) ?? new Map()).set(r.configHash, r.config));
+  const configLabels = new Map([...configsPerEntry].map(([k, configs]) => [k, describeDifferences(configs)]));
   const byKey = new Map<string, RunGroup>();
   for (const r of kept) {
     const key = `${entryKey(r)}\u0000${r.configHash}`;
     let g = byKey.get(key);
     if (!g) {
-      const ambiguous = (idsPerName.get(r.experiment)?.size ?? 1) > 1;
-      const severalConfigs = (hashesPerEntry.get(entryKey(r))?.size ?? 1) > 1;
+      const setting = settingLabels.get(r.experimentId);
+      const config = configLabels.get(entryKey(r))?.get(r.configHash);
       g = {
         experimentId: r.experimentId,
         experiment: r.experiment,
-        setting: settingTitle(r.experiment) + (ambiguous ? ` #${r.experimentId}` : ''),
+        setting: settingTitle(r.experiment) + (setting ? ` (${setting})` : ''),
         optimiser: r.optimiser,
         preset: r.preset,
         label: runLabel(r.optimiser, r.preset),
-        title: algorithmTitle(r.optimiser, r.preset) + (severalConfigs ? ` {config ${r.configHash.slice(0, 8)}}` : ''),
+        title: algorithmTitle(r.optimiser, r.preset) + (config ? ` {${config}}` : ''),
         configHash: r.configHash,
         runs: [],
       };
@@ -115,7 +116,7 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
   const groups = [...byKey.values()].sort(
     (a, b) =>
       settingOrder(a.experiment) - settingOrder(b.experiment) ||
-      a.setting.localeCompare(b.setting) ||
+      a.setting.localeCompare(b.setting, 'en', { numeric: true }) ||
       a.experimentId - b.experimentId ||
       algorithmOrder(a.optimiser) - algorithmOrder(b.optimiser) ||
       a.optimiser.localeCompare(b.optimiser) ||
@@ -123,4 +124,21 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
       a.configHash.localeCompare(b.configHash),
   );
   return { groups, excluded };
+}
+
+/**
+ * For experiments whose name was recorded under several settings (all runs, not only the selected
+ * ones, so a label does not change with the filters): what differs between those settings.
+ */
+function settingDifferences(store: Store, all: readonly RunRecord[]): Map<number, string> {
+  const idsPerName = new Map<string, Set<number>>();
+  for (const r of all) idsPerName.set(r.experiment, (idsPerName.get(r.experiment) ?? new Set()).add(r.experimentId));
+  const labels = new Map<number, string>();
+  if (![...idsPerName.values()].some((ids) => ids.size > 1)) return labels;
+  const configs = new Map(store.listExperiments().map((e) => [e.id, e.config]));
+  for (const ids of idsPerName.values()) {
+    if (ids.size < 2) continue;
+    for (const [id, label] of describeDifferences(new Map([...ids].map((id) => [id, configs.get(id)])))) labels.set(id, label);
+  }
+  return labels;
 }

@@ -36,6 +36,8 @@ export interface SeriesSpec {
   width?: number;
   /** shaded region between lower and upper, drawn under the line */
   band?: BandSpec;
+  /** x positions marked on the line with small open circles (e.g. where a run ends) */
+  marks?: ArrayLike<number>;
 }
 
 export interface LinePlotSpec {
@@ -48,6 +50,8 @@ export interface LinePlotSpec {
   series: SeriesSpec[];
   /** 'right' (outside the plot area, default), 'inside' (top-right corner) or 'none' */
   legend?: 'right' | 'inside' | 'none';
+  /** what the series' marks mean, shown as the legend's last row when any series has marks */
+  marksLabel?: string;
 }
 
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -113,7 +117,8 @@ interface Scale {
 
 function renderPlotBody(plot: LinePlotSpec, width: number, height: number, id: string): string {
   const legendMode = plot.legend ?? 'right';
-  const longestLabel = Math.max(0, ...plot.series.map((s) => s.label.length));
+  const marksRow = plot.marksLabel !== undefined && plot.series.some((s) => (s.marks?.length ?? 0) > 0) ? plot.marksLabel : undefined;
+  const longestLabel = Math.max(0, ...plot.series.map((s) => s.label.length), marksRow?.length ?? 0);
   const legendWidth = legendMode === 'right' && plot.series.length > 0 ? Math.min(260, 40 + longestLabel * CHAR_WIDTH) : 0;
   const margin = { left: 70, right: 16 + legendWidth, top: plot.title ? 34 : 14, bottom: 52 };
   const area = { x: margin.left, y: margin.top, w: width - margin.left - margin.right, h: height - margin.top - margin.bottom };
@@ -159,6 +164,10 @@ function renderPlotBody(plot: LinePlotSpec, width: number, height: number, id: s
       `<path class="series" data-label="${escapeXml(s.label)}" d="${d}" fill="none" stroke="${escapeXml(colorOf(s, i))}" stroke-width="${s.width ?? 1.5}" stroke-linejoin="round"${dash}/>`,
     );
   });
+  plot.series.forEach((s, i) => {
+    const d = s.marks?.length ? marksPath(s, xScale, yScale) : '';
+    if (d) out.push(`<path class="marks" d="${d}" fill="white" stroke="${escapeXml(colorOf(s, i))}" stroke-width="1.5"/>`);
+  });
   out.push('</g>');
 
   // frame, tick labels, axis labels
@@ -176,7 +185,8 @@ function renderPlotBody(plot: LinePlotSpec, width: number, height: number, id: s
   if (legendMode !== 'none' && plot.series.length > 0) {
     const rowHeight = 17;
     const boxWidth = legendMode === 'right' ? legendWidth - 10 : Math.min(area.w - 10, 40 + longestLabel * CHAR_WIDTH);
-    const boxHeight = plot.series.length * rowHeight + 8;
+    const rows = plot.series.length + (marksRow === undefined ? 0 : 1);
+    const boxHeight = rows * rowHeight + 8;
     const bx = legendMode === 'right' ? area.x + area.w + 10 : area.x + area.w - boxWidth - 6;
     const by = legendMode === 'right' ? area.y : area.y + 6;
     out.push(`<g class="legend">`);
@@ -189,6 +199,11 @@ function renderPlotBody(plot: LinePlotSpec, width: number, height: number, id: s
       out.push(`<line x1="${fmt(bx + 6)}" y1="${fmt(ly)}" x2="${fmt(bx + 28)}" y2="${fmt(ly)}" stroke="${color}" stroke-width="${s.width ?? 1.5}"${dash}/>`);
       out.push(`<text x="${fmt(bx + 34)}" y="${fmt(ly)}" dy="0.35em" font-size="11" ${FONT}>${escapeXml(s.label)}</text>`);
     });
+    if (marksRow !== undefined) {
+      const ly = by + 4 + rowHeight * plot.series.length + rowHeight / 2;
+      out.push(`<path d="${circle(bx + 17, ly)}" fill="white" stroke="#555555" stroke-width="1.5"/>`);
+      out.push(`<text x="${fmt(bx + 34)}" y="${fmt(ly)}" dy="0.35em" font-size="11" ${FONT}>${escapeXml(marksRow)}</text>`);
+    }
     out.push('</g>');
   }
   return out.join('\n');
@@ -311,6 +326,38 @@ function linePath(xs: ArrayLike<number>, ys: ArrayLike<number>, xScale: Scale, y
     }
     d += `${pen ? 'L' : 'M'}${fmt(xScale.toPixel(xs[i]))} ${fmt(yScale.toPixel(ys[i]))}`;
     pen = true;
+  }
+  return d;
+}
+
+const MARK_RADIUS = 3.5;
+
+/** a circle as path data (two arcs), centred on (cx, cy) */
+function circle(cx: number, cy: number): string {
+  const r = MARK_RADIUS;
+  return `M${fmt(cx - r)} ${fmt(cy)}a${r} ${r} 0 1 0 ${2 * r} 0a${r} ${r} 0 1 0 ${-2 * r} 0`;
+}
+
+/** a circle on the line at each mark's x (between two drawn points, where the line is drawn there) */
+function marksPath(s: SeriesSpec, xScale: Scale, yScale: Scale): string {
+  let d = '';
+  for (let m = 0; m < (s.marks?.length ?? 0); m++) {
+    const mx = s.marks![m];
+    if (!usable(mx, xScale.log)) continue;
+    for (let i = 0; i < s.x.length; i++) {
+      const ok = (k: number): boolean => k < s.x.length && usable(s.x[k], xScale.log) && usable(s.y[k], yScale.log);
+      if (!ok(i) || s.x[i] > mx) continue;
+      if (s.x[i] === mx) {
+        d += circle(xScale.toPixel(mx), yScale.toPixel(s.y[i]));
+        break;
+      }
+      if (ok(i + 1) && s.x[i + 1] > mx) {
+        const t = (xScale.toPixel(mx) - xScale.toPixel(s.x[i])) / (xScale.toPixel(s.x[i + 1]) - xScale.toPixel(s.x[i]));
+        const py = yScale.toPixel(s.y[i]) + t * (yScale.toPixel(s.y[i + 1]) - yScale.toPixel(s.y[i]));
+        d += circle(xScale.toPixel(mx), py);
+        break;
+      }
+    }
   }
   return d;
 }

@@ -5,6 +5,7 @@ import { PAPER_TABLE5_SOURCE } from './paper-table5.js';
 import { DIVERGED_POLICY, STATISTIC_DESCRIPTION } from './policy.js';
 import type { Ranking } from './ranking.js';
 import { formatCell, formatDelta, formatPaperCell, formatRuns } from './table5.js';
+import { plural } from '../util/plural.js';
 
 /** A table of display strings, rendered as Markdown or HTML. */
 export interface TextTable {
@@ -94,7 +95,7 @@ export function reportNotes(report: Report): string[] {
     const matched = report.table.filter((r) => r.paper).length;
     notes.push(
       `Paper values: ${PAPER_TABLE5_SOURCE}; Δ/σ = (ours − paper) / paper's error. ` +
-        `${matched} of ${report.table.length} rows have a paper row (matched by setting and algorithm; every preset of an algorithm compares with its one row).`,
+        `${matched} of ${plural(report.table.length, 'row')} ${matched === 1 ? 'has' : 'have'} a paper row (matched by setting and algorithm; every preset of an algorithm compares with its one row).`,
     );
     const mismatched = report.table.filter((r) => r.paperMismatch);
     if (mismatched.length) {

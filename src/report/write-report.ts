@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Report } from './build-report.js';
 import type { MedianCurve } from './curves.js';
 import { renderCsv, renderRankingCsv } from './render-csv.js';
@@ -14,6 +14,7 @@ import { curvePlots, rankingPlots } from './report-plots.js';
  * curves.json. Returns the paths written.
  */
 export function writeReportFolder(report: Report, dir: string): string[] {
+  checkReportFolder(dir);
   mkdirSync(dir, { recursive: true });
   const plots = [...rankingPlots(report), ...curvePlots(report)];
   const files: [string, string][] = [
@@ -34,9 +35,27 @@ export function writeReportFolder(report: Report, dir: string): string[] {
   return written;
 }
 
+/**
+ * Throws one clear line when `dir` cannot be the report's folder: it, or the nearest part of its
+ * path that exists, is a file. Called before the report is computed, so a typo fails at once.
+ */
+export function checkReportFolder(dir: string): void {
+  for (let p = dir; ; p = dirname(p)) {
+    if (existsSync(p)) {
+      if (statSync(p).isDirectory()) return;
+      throw new Error(
+        p === dir
+          ? `${dir} is a file, not a folder: name a folder for the plots and tables (it is created if missing)`
+          : `cannot make the folder ${dir}: ${p} is a file; name a folder for the plots and tables (it is created if missing)`,
+      );
+    }
+    if (dirname(p) === p) return;
+  }
+}
+
 function curvesJson(report: Report): string {
   const plain = (c: MedianCurve | undefined) =>
-    c && { runs: c.runs, x: [...c.x], estimate: [...c.estimate], error: [...c.error] };
+    c && { runs: c.runs, x: [...c.x], estimate: [...c.estimate], error: [...c.error], lower: [...c.lower], upper: [...c.upper], ends: [...c.ends] };
   const body = report.stats.map((s) => ({
     setting: s.group.setting,
     experiment: s.group.experiment,

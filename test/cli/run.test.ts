@@ -52,9 +52,9 @@ test('sfn run: every (optimiser, seed) pair, a summary and --json; a rerun skips
   assert.ok(Math.abs(summary.optimisers[1].medianFinalTestLoss - (adamTest[0] + adamTest[1]) / 2) < 1e-12);
   store.close();
 
-  const logs = readdirSync(path.join(dir, 'logs'));
+  const logs = readdirSync(path.join(dir, 'r-logs'));
   assert.equal(logs.length, 1);
-  const events = readFileSync(path.join(dir, 'logs', logs[0]), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+  const events = readFileSync(path.join(dir, 'r-logs', logs[0]), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
   assert.equal(events.filter((e) => e === 'run-start').length, 4);
   assert.equal(events.filter((e) => e === 'run-end').length, 4);
 

@@ -44,7 +44,7 @@ test('sfn data fetch, list, verify', () => {
   const bad = sfn('data', 'verify', 'uci-energy', '--data-dir', dir);
   assert.equal(bad.status, 1);
   assert.match(bad.stdout, /permutation_indices\.txt: wrong size: 7 bytes, expected 2962/);
-  assert.match(bad.stderr, /1 file\(s\) missing or wrong; run `sfn data fetch <name>`/);
+  assert.match(bad.stderr, /1 file missing or wrong; run `sfn data fetch <name>`/);
 });
 
 test('sfn data: unknown names and unavailable files are clear errors', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapMedian, bootstrapMedianCurve } from '../../src/report/bootstrap.js';
-import { meanAndSd, median } from '../../src/report/median.js';
+import { bootstrapMedian, bootstrapMedianCurve, CURVE_BAND } from '../../src/report/bootstrap.js';
+import { meanAndSd, median, quantileSorted } from '../../src/report/median.js';
 import { Rng } from '../../src/util/random.js';
 
 test('median: odd, even (mean of the middle pair), unsorted input, empty', () => {
@@ -71,4 +71,41 @@ test('bootstrapMedianCurve resamples whole runs: each point matches bootstrapMed
     assert.equal(error[g], single.error);
   }
   assert.throws(() => bootstrapMedianCurve([Float64Array.of(1), Float64Array.of(1, 2)], 5, new Rng(0)), /different lengths/);
+});
+
+test('quantiles interpolate between order statistics as numpy does', () => {
+  const sorted = [1, 2, 4, 8];
+  assert.equal(quantileSorted(sorted, 0), 1);
+  assert.equal(quantileSorted(sorted, 1), 8);
+  assert.equal(quantileSorted(sorted, 0.5), 3);
+  assert.ok(Math.abs(quantileSorted(sorted, 0.16) - 1.48) < 1e-12); // h = 0.48
+  assert.ok(Number.isNaN(quantileSorted([], 0.5)));
+});
+
+test('bootstrapMedianCurve: ended runs (NaN) leave the median; the band is the percentile interval of the resampled medians, positive', () => {
+  // heavy-tailed positive losses: median ± sd reaches below zero, the percentile band does not
+  const curves = [Float64Array.of(0.01, 0.01), Float64Array.of(0.02, NaN), Float64Array.of(9, 3)];
+  const R = 200;
+  const got = bootstrapMedianCurve(curves, R, new Rng(7));
+  // independent computation over the same draws: whole runs, then the median of those with a value
+  const rng = new Rng(7);
+  const draws = Array.from({ length: R * 3 }, () => Math.floor(rng.uniform() * 3));
+  for (let g = 0; g < 2; g++) {
+    const medians: number[] = [];
+    for (let b = 0; b < R; b++) {
+      const vals = draws.slice(b * 3, b * 3 + 3).map((r) => curves[r][g]).filter((v) => !Number.isNaN(v));
+      if (vals.length) medians.push(median(vals));
+    }
+    const { mean, sd } = meanAndSd(medians);
+    const sorted = [...medians].sort((p, q) => p - q);
+    assert.equal(got.estimate[g], mean);
+    assert.equal(got.error[g], sd);
+    assert.equal(got.lower[g], quantileSorted(sorted, CURVE_BAND.lower));
+    assert.equal(got.upper[g], quantileSorted(sorted, CURVE_BAND.upper));
+    assert.ok(got.lower[g] > 0 && got.lower[g] <= got.upper[g], `band [${got.lower[g]}, ${got.upper[g]}] at ${g}`);
+    assert.ok(got.lower[g] >= 0.01 && got.upper[g] <= 9, 'within the runs\' values');
+  }
+  assert.ok(got.estimate[0] - got.error[0] < 0, 'the case the percentile band is for');
+  const none = bootstrapMedianCurve([Float64Array.of(1, NaN)], 5, new Rng(0));
+  assert.ok(Number.isNaN(none.estimate[1]) && Number.isNaN(none.lower[1]), 'no run left: no value');
 });

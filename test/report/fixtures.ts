@@ -33,6 +33,8 @@ export interface HandRun {
   /** epochs of the run's configuration; default the paper's for its experiment (1 for others) */
   epochs?: number;
   maxSteps?: number;
+  /** the experiment's identity in the store; runs of one name under different ones are different settings */
+  experimentConfig?: Record<string, unknown>;
 }
 
 const PAPER_EPOCHS: Record<string, number> = { 'uci-energy': 6000, 'fashion-mnist': 10 };
@@ -41,7 +43,7 @@ const PAPER_EPOCHS: Record<string, number> = { 'uci-energy': 6000, 'fashion-mnis
 export function recordRuns(store: Store, runs: readonly HandRun[]): number[] {
   const ids: number[] = [];
   for (const r of runs) {
-    const exp = store.findOrCreateExperiment(r.experiment, { name: r.experiment });
+    const exp = store.findOrCreateExperiment(r.experiment, r.experimentConfig ?? { name: r.experiment });
     const begun = store.beginRun({
       experimentId: exp.id,
       optimiser: r.optimiser,

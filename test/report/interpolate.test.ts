@@ -32,24 +32,23 @@ test('logSpaced: endpoints exact, constant ratio', () => {
   assert.throws(() => logSpaced(0, 1, 3), /0 < lo <= hi/);
 });
 
-test('commonGrid: the range every run covers; diverged runs do not shorten it', () => {
-  const a = { xs: [0, 1, 2, 3, 4], holdAfterEnd: false };
-  const b = { xs: [0.5, 1.5, 2.5, 3.5], holdAfterEnd: false };
-  const diverged = { xs: [2, 2.2], holdAfterEnd: true };
-  // few recorded points: the recorded xs themselves, from the latest first positive x to the earliest end
-  assert.deepEqual([...commonGrid([a, b], 100)], [1, 1.5, 2, 2.5, 3, 3.5]);
-  assert.deepEqual([...commonGrid([a, b, diverged], 100)], [2, 2.2, 2.5, 3, 3.5]);
+test('commonGrid: from the latest start to the end of the longest run', () => {
+  const a = [0, 1, 2, 3, 4];
+  const b = [0.5, 1.5, 2.5, 3.5];
+  const late = [2, 2.2];
+  // few recorded points: the recorded xs themselves, from the latest first positive x to the latest end
+  assert.deepEqual([...commonGrid([a, b], 100)], [1, 1.5, 2, 2.5, 3, 3.5, 4]);
+  assert.deepEqual([...commonGrid([a, b, late], 100)], [2, 2.2, 2.5, 3, 3.5, 4]);
   // many points: log-spaced over the same range
-  const many = { xs: Array.from({ length: 1000 }, (_, i) => i), holdAfterEnd: false };
-  const g = commonGrid([many], 50);
+  const many = Array.from({ length: 1000 }, (_, i) => i);
+  const g = commonGrid([many, [1, 2]], 50);
   assert.equal(g.length, 50);
   assert.equal(g[0], 1);
   assert.equal(g[49], 999);
   close(g[1] / g[0], g[49] / g[48], 1e-9);
-  // every run ended early: up to the latest end
-  assert.deepEqual([...commonGrid([{ xs: [1, 2], holdAfterEnd: true }, { xs: [1, 3], holdAfterEnd: true }], 10)], [1, 2, 3]);
-  // no overlap
-  assert.equal(commonGrid([{ xs: [1, 2], holdAfterEnd: false }, { xs: [5, 6], holdAfterEnd: false }], 10).length, 0);
+  // runs that do not overlap: still one grid, over the later one
+  assert.deepEqual([...commonGrid([[1, 2], [5, 6]], 10)], [5, 6]);
+  assert.equal(commonGrid([[0, 0]], 10).length, 0, 'no positive x');
   assert.equal(commonGrid([], 10).length, 0);
 });
 
@@ -66,18 +65,23 @@ test('medianCurve on a time grid: runs interpolated at common times, evaluation 
     run(3, [1, 2, 4, 8], [0.5, 1, 2, 4], [7, 7, 3, 3]),
   ];
   const c = medianCurve(series, 'wall', { points: 50, resamples: 1, rng: new Rng(0) });
-  // grid: from the latest start (2) to the earliest end (5), at the recorded times in between
-  assert.deepEqual([...c.x], [2, 3, 4, 5]);
-  // hand-interpolated values at t = 2, 3, 4, 5: run 1: 7, 6, 5, 4; run 2: 9, 7, 5, 3; run 3: 7, 5, 3, 3
-  const byHand = [Float64Array.of(7, 6, 5, 4), Float64Array.of(9, 7, 5, 3), Float64Array.of(7, 5, 3, 3)];
+  // grid: from the latest start (2) to the end of the longest run (8), at the recorded times in between
+  assert.deepEqual([...c.x], [2, 3, 4, 5, 6, 8]);
+  // hand-interpolated values at t = 2, 3, 4, 5, 6, 8: run 1: 7, 6, 5, 4, -, -; run 2: 9, 7, 5, 3, 1, -;
+  // run 3: 7, 5, 3, 3, 3, 3 (NaN where a run has ended: the median is over the runs still going)
+  const byHand = [Float64Array.of(7, 6, 5, 4, NaN, NaN), Float64Array.of(9, 7, 5, 3, 1, NaN), Float64Array.of(7, 5, 3, 3, 3, 3)];
   const many = medianCurve(series, 'wall', { points: 50, resamples: 200, rng: new Rng(1) });
   const expected = bootstrapMedianCurve(byHand, 200, new Rng(1));
   assert.deepEqual([...many.estimate], [...expected.estimate]);
   assert.deepEqual([...many.error], [...expected.error]);
+  assert.deepEqual([...many.lower], [...expected.lower]);
+  assert.deepEqual([...many.upper], [...expected.upper]);
+  assert.equal(many.estimate[5], 3, 'only run 3 is left at t = 8');
+  assert.deepEqual([...c.ends], [5, 6], 'where runs 1 and 2 end');
   assert.equal(c.runs, 3);
   // evaluation excluded: a different clock, a different grid
   const comp = medianCurve(series, 'compute', { points: 50, resamples: 1, rng: new Rng(0) });
-  assert.deepEqual([...comp.x], [1, 1.5, 2, 2.5]);
+  assert.deepEqual([...comp.x], [1, 1.5, 2, 2.5, 3, 4]);
   // a diverged run holds its last finite value (NaN points dropped) and does not end the grid early
   const withDiverged = [
     run(1, [1, 2, 3, 4], [1, 2, 3, 4], [4, 3, 2, 1]),
@@ -92,4 +96,6 @@ test('medianCurve on a time grid: runs interpolated at common times, evaluation 
   assert.deepEqual([...identical.x], [1, 3, 5]);
   assert.deepEqual([...identical.estimate], [8, 6, 4]);
   assert.deepEqual([...identical.error], [0, 0, 0]);
+  assert.deepEqual([...identical.lower], [8, 6, 4]);
+  assert.deepEqual([...identical.ends], [], 'both end with the curve');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Store } from '../../src/store/index.js';
@@ -123,9 +123,7 @@ test('runs of one entry under different hyperparameters are separate rows, never
     assert.deepEqual(r.table.map((row) => row.runs), [3, 3, 3]);
     const titles = r.table.map((row) => row.algorithm);
     assert.equal(titles[0], 'SGD');
-    assert.match(titles[1], /^Adam \{config [0-9a-f]{8}\}$/);
-    assert.match(titles[2], /^Adam \{config [0-9a-f]{8}\}$/);
-    assert.notEqual(titles[1], titles[2]);
+    assert.deepEqual(titles.slice(1).sort(), ['Adam {lr 0.1}', 'Adam {lr 0.2}'], 'named by what differs');
     const finals = r.table.slice(1).map((row) => row.cells.training.estimate).sort();
     assert.deepEqual(finals, [0.1, 0.5]);
   }, runs);
@@ -200,7 +198,7 @@ test('plots: well-formed SVGs with one path and band per optimiser, bar charts, 
       assertWellFormedSvg(svg);
       if (f.includes('-loss-vs-')) {
         const labels = [...svg.matchAll(/<path class="series" data-label="([^"]*)"/g)].map((m) => m[1]);
-        assert.deepEqual(labels, ['Ours [paper] (2)', 'SGD (3)', 'Adam (3)'], f);
+        assert.deepEqual(labels, ['Ours [paper] (2 runs)', 'SGD (3 runs)', 'Adam (3 runs)'], f);
         assert.equal((svg.match(/<path class="band"/g) ?? []).length, 3, f);
         assert.match(svg, f.endsWith('time.svg') ? /Runtime \(s\), evaluation included/ : />Step</);
         assert.match(svg, f.includes('training') ? /Training Loss/ : /Test Loss/);
@@ -222,7 +220,10 @@ test('plots: well-formed SVGs with one path and band per optimiser, bar charts, 
   });
 });
 
-/** Runs `sfn report ...` in this process (as main.ts would), capturing output and exit code. */
+/**
+ * Runs `sfn report ...` in this process (as main.ts would: a thrown error is one line and exit
+ * status 1), capturing output and exit code.
+ */
 async function runReport(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -241,7 +242,7 @@ async function runReport(args: string[]): Promise<{ code: number; out: string; e
     return { code: 0, out, err };
   } catch (e) {
     if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    throw e;
+    return { code: 1, out, err: `${err}sfn: ${(e as Error).message}\n` };
   } finally {
     process.stdout.write = stdoutWrite;
     process.stderr.write = stderrWrite;
@@ -295,4 +296,89 @@ test('sfn report command: formats, filters, plots folder, clear errors', async (
   } finally {
     cleanup();
   }
+});
+
+test('sfn report: a --db that is no results database and a --plots that is a file are one line each, naming the file', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'sfn.db');
+    const store = Store.open(path);
+    recordRuns(store, RUNS);
+    store.close();
+    const write = (name: string, text: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    const empty = write('empty.db', '');
+    const yaml = write('uci-energy.yaml', 'name: uci-energy\n');
+    const oneLine = (r: { code: number; out: string; err: string }, pattern: RegExp) => {
+      assert.equal(r.code, 1);
+      assert.equal(r.out, '');
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+      assert.doesNotMatch(r.err, /Usage:/);
+      assert.match(r.err, pattern);
+    };
+    oneLine(await runReport(['--db', empty]), /empty\.db is empty, not an SQLite results database written by `sfn run`.*: record runs into it with `sfn run --db .*empty\.db` or point --db at another file/);
+    oneLine(await runReport(['--db', yaml]), /uci-energy\.yaml is not a results database \(not an SQLite file\): point --db at an SQLite results database/);
+    oneLine(await runReport(['--db', dir]), /is a folder: point --db at an SQLite results database written by `sfn run` \(default runs\/sfn\.db\), e\.g\. --db .*sfn\.db/);
+    oneLine(await runReport(['--db', path, '--plots', yaml]), /--plots .*uci-energy\.yaml is a file, not a folder: name a folder for the plots and tables \(it is created if missing\)/);
+    oneLine(await runReport(['--db', path, '--plots', join(yaml, 'plots')]), /--plots cannot make the folder .*plots: .*uci-energy\.yaml is a file/);
+    // nothing was changed: the files are as they were, the database still reports
+    assert.equal(readFileSync(empty, 'utf8'), '');
+    assert.equal(readFileSync(yaml, 'utf8'), 'name: uci-energy\n');
+    assert.equal((await runReport(['--db', path])).code, 0);
+  } finally {
+    cleanup();
+  }
+});
+
+test('one experiment recorded under different settings: each labelled by what differs, in tables, rankings and plot files', () => {
+  const setting = (epochs: number) => ({ dataset: 'uci-energy', model: 'uci-mlp', epochs, batchSize: 'full', maxSteps: null });
+  const runs = [0, 1].flatMap((seed): HandRun[] => [
+    { experiment: 'uci-energy', experimentConfig: setting(300), epochs: 300, optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.1) },
+    { experiment: 'uci-energy', experimentConfig: setting(1000), epochs: 1000, optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.05) },
+    { experiment: 'uci-energy', experimentConfig: setting(200), epochs: 200, optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.2) },
+    { experiment: 'my-toy', optimiser: 'sgd', seed, status: 'completed', points: falling(3, 1) },
+  ]);
+  withStore((store, _path, dir) => {
+    const report = buildReport(store, { resamples: 5, curves: true });
+    assert.deepEqual(report.table.map((r) => r.setting), ['UCI Energy (200 epochs)', 'UCI Energy (300 epochs)', 'UCI Energy (1000 epochs)', 'my-toy']);
+    assert.deepEqual(report.rankings.filter((r) => r.loss === 'training').map((r) => r.setting), report.table.map((r) => r.setting));
+    assert.doesNotMatch(renderMarkdown(report), /#\d/);
+    // the label does not depend on the filters
+    assert.deepEqual(buildReport(store, { experiments: ['uci-energy'], resamples: 5 }).table.map((r) => r.setting).slice(0, 1), ['UCI Energy (200 epochs)']);
+    const files = writeReportFolder(report, join(dir, 'out')).map((f) => f.slice(join(dir, 'out').length + 1));
+    assert.ok(files.includes('uci-energy-300-epochs-training-loss-vs-time.svg'), files.join(' '));
+    assert.ok(files.includes('uci-energy-1000-epochs-ranking-test.svg'), files.join(' '));
+  }, runs);
+});
+
+test('curves go on to the end of the longest run, with its runs\' ends marked and a percentile band that stays positive', () => {
+  // three runs of one optimiser, 5, 8 and 10 steps long at 1 s a step; losses far apart (heavy-tailed)
+  const run = (seed: number, steps: number, scale: number): HandRun => ({
+    experiment: 'uci-energy', optimiser: 'sgd', seed, status: 'completed',
+    points: Array.from({ length: steps }, (_, i) => ({ step: i + 1, wall: i + 1, train: scale / (i + 1), test: scale / (i + 1) })),
+  });
+  withStore((store, _path, dir) => {
+    const report = buildReport(store, { resamples: 50, curves: true, curvePoints: 200 });
+    for (const axis of ['step', 'wall'] as const) {
+      const c = report.stats[0].curves!.training![axis]!;
+      assert.equal(c.x[c.x.length - 1], 10, `${axis}: to the end of the longest run`);
+      assert.deepEqual([...c.ends], [5, 8], `${axis}: where the shorter runs end`);
+      assert.ok(Math.abs(c.estimate[c.x.length - 1] - 0.1) < 1e-12, 'at the end, the median of the one run still going');
+      for (let i = 0; i < c.x.length; i++) {
+        assert.ok(c.lower[i] > 0 && c.lower[i] <= c.upper[i], `${axis} band at ${c.x[i]}: [${c.lower[i]}, ${c.upper[i]}]`);
+      }
+      assert.ok(c.x.some((_, i) => c.estimate[i] - c.error[i] <= 0), 'where median ± sd would have reached zero');
+    }
+    const out = join(dir, 'out');
+    writeReportFolder(report, out);
+    const svg = readFileSync(join(out, 'uci-energy-training-loss-vs-time.svg'), 'utf8');
+    assertWellFormedSvg(svg);
+    const marks = /<path class="marks" d="([^"]*)"/.exec(svg)?.[1] ?? '';
+    assert.equal((marks.match(/M/g) ?? []).length, 2, 'two circles on the line');
+    assert.match(svg, />a run ends</);
+    assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /bands: 16th–84th percentile of the resampled medians/);
+  }, [run(0, 5, 1), run(1, 8, 100), run(2, 10, 1)]);
 });

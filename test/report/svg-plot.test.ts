@@ -76,3 +76,31 @@ test('bad input is explained', () => {
   assert.throws(() => renderPlotGrid([]), /at least one plot/);
   assert.equal(escapeXml(`a<b>&"'`), 'a&lt;b&gt;&amp;&quot;&apos;');
 });
+
+test('marks: an open circle on the line at each x (interpolated between points), explained by one legend row', () => {
+  const plot: LinePlotSpec = {
+    x: { scale: 'log', min: 1, max: 100 },
+    y: { scale: 'log', min: 1, max: 100 },
+    legend: 'inside',
+    marksLabel: 'a run ends',
+    series: [
+      { label: 'A', x: [1, 10, 100], y: [100, 10, 1], marks: [10, Math.sqrt(10), 1000] },
+      { label: 'B', x: [1, 100], y: [1, 100] },
+    ],
+  };
+  const svg = renderLinePlot(plot);
+  assertWellFormed(svg);
+  const marks = [...svg.matchAll(/<path class="marks" d="([^"]*)"/g)].map((m) => m[1]);
+  assert.equal(marks.length, 1, 'one path for the series with marks');
+  const centres = [...marks[0].matchAll(/M([\d.]+) ([\d.]+)a/g)].map((m) => [Number(m[1]) + 3.5, Number(m[2])]);
+  assert.equal(centres.length, 2, 'the mark beyond the line is not drawn');
+  // on log-log axes the line from (1, 100) to (100, 1) is straight: each mark's pixel y mirrors its pixel x
+  const line = /<path class="series" data-label="A" d="M([\d.]+) ([\d.]+)L[\d.]+ [\d.]+L([\d.]+) ([\d.]+)"/.exec(svg)!.slice(1).map(Number);
+  for (const [cx, cy] of centres) {
+    const t = (cx - line[0]) / (line[2] - line[0]);
+    assert.ok(Math.abs(cy - (line[1] + t * (line[3] - line[1]))) < 0.02, `mark at ${cx}, ${cy} lies on the line`);
+  }
+  assert.match(svg, /<g class="legend">[\s\S]*>a run ends<\/text>/);
+  const without = renderLinePlot({ ...plot, series: [plot.series[1]] });
+  assert.doesNotMatch(without, /a run ends|class="marks"/, 'no legend row when nothing is marked');
+});
