@@ -1,5 +1,5 @@
 /** The backends sfn can run on, and how a user's choice (argument or SFN_BACKEND) is validated. */
-export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const;
+export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export const DEFAULT_BACKEND: BackendName = 'wasm';
@@ -9,6 +9,18 @@ export const NATIVE_PACKAGES: Record<'tensorflow' | 'tensorflow-gpu', string> = 
   tensorflow: '@tensorflow/tfjs-node',
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
 };
+
+/**
+ * The npm packages the webgpu backend needs, with the versions it was tested with: Dawn's Node
+ * bindings (a prebuilt dawn.node for each platform, 51 MB download, 138 MB unpacked) and
+ * TensorFlow.js's WebGPU backend (same version as tfjs-core). Installed by the user, not by sfn.
+ */
+export const WEBGPU_PACKAGES = { webgpu: '0.6.2', '@tensorflow/tfjs-backend-webgpu': '4.22.0' } as const;
+
+/** The command that installs the webgpu backend's packages. */
+export const WEBGPU_INSTALL = `npm install ${Object.entries(WEBGPU_PACKAGES)
+  .map(([pkg, version]) => `${pkg}@${version}`)
+  .join(' ')}`;
 
 /** The one error every bad backend choice produces: it names the problem and the fix. */
 export class BackendError extends Error {
@@ -33,7 +45,8 @@ export function resolveBackendName(
     throw new BackendError(
       `Unknown backend '${raw}' (from ${where}). Valid backends: ${BACKEND_NAMES.join(', ')}. ` +
         `'tensorflow' needs \`npm install ${NATIVE_PACKAGES.tensorflow}\`, ` +
-        `'tensorflow-gpu' needs \`npm install ${NATIVE_PACKAGES['tensorflow-gpu']}\`.`,
+        `'tensorflow-gpu' needs \`npm install ${NATIVE_PACKAGES['tensorflow-gpu']}\`, ` +
+        `'webgpu' needs \`${WEBGPU_INSTALL}\`.`,
     );
   }
   return name;

@@ -6,8 +6,11 @@ import { BackendError, type BackendName, resolveBackendName } from './backend-na
 import { loadDefaultGradients, tapeGradientsLoaded } from './default-gradients.js';
 import { installKernelFixes, kernelFixesInstalled } from './kernel-fixes.js';
 import { loadNativeBackend, NATIVE_TFJS_BACKEND } from './optional-tfjs-node.js';
+import { initWebGpuBackend } from './optional-webgpu.js';
+import { formatAdapter, type WebGpuAdapterDescription } from './webgpu-adapter.js';
 import { initWasmBackend, requestedWasmThreads } from './wasm-threads.js';
 
+export type { WebGpuAdapterDescription } from './webgpu-adapter.js';
 export { BACKEND_NAMES, BackendError, type BackendName, resolveBackendName } from './backend-names.js';
 export { conv2dBackpropFilter } from './conv-backprop-filter.js';
 export { logSoftmax, logSumExp, softmaxCrossEntropy, stopGradient } from './safe-ops.js';
@@ -30,6 +33,8 @@ export interface BackendDescription {
   simd: boolean;
   /** tf.grad works for every tfjs-core kernel and is second-order safe (kernel fixes installed) */
   tapeGradients: boolean;
+  /** webgpu only: the adapter it computes on */
+  adapter?: WebGpuAdapterDescription;
 }
 
 let current: BackendDescription | undefined;
@@ -44,7 +49,10 @@ export async function initBackend(name?: string, options: BackendOptions = {}): 
   const defaults = options.tapeGradients === false ? undefined : loadDefaultGradients();
   let threads = 1;
   let simd = false;
-  if (chosen === 'tensorflow' || chosen === 'tensorflow-gpu') {
+  let adapter: WebGpuAdapterDescription | undefined;
+  if (chosen === 'webgpu') {
+    adapter = await initWebGpuBackend();
+  } else if (chosen === 'tensorflow' || chosen === 'tensorflow-gpu') {
     await loadNativeBackend(chosen);
     if (!(await tf.setBackend(NATIVE_TFJS_BACKEND))) {
       throw new BackendError(`Backend '${chosen}' is installed but failed to initialise (see the messages above).`);
@@ -67,6 +75,7 @@ export async function initBackend(name?: string, options: BackendOptions = {}): 
     threads,
     simd,
     tapeGradients: loaded !== undefined && loaded.failed.length === 0 && kernelFixesInstalled(tf.getBackend()),
+    ...(adapter && { adapter }),
   };
   return chosen;
 }
@@ -77,8 +86,12 @@ export function describeBackend(): BackendDescription {
   return { ...current };
 }
 
-/** One line for logs and command output, e.g. "backend wasm (SIMD, 1 thread)". */
+/**
+ * One line for logs and command output, e.g. "backend wasm (SIMD, 1 thread)" or
+ * "backend webgpu (nvidia ampere, NVIDIA A100, hardware)".
+ */
 export function formatBackend(d: BackendDescription = describeBackend()): string {
+  if (d.adapter) return `backend ${d.name} (${formatAdapter(d.adapter)})`;
   const features = [d.simd ? 'SIMD' : 'no SIMD', `${d.threads} thread${d.threads === 1 ? '' : 's'}`];
   return `backend ${d.name} (${features.join(', ')})`;
 }

@@ -13,6 +13,8 @@ import {
 import { avgPoolGradGradient, avgPoolGradient, maxPoolGradGradient, maxPoolGradient } from './gradients/pool.js';
 import { maxGradient, minGradient } from './gradients/reductions.js';
 import { avgPoolGradKernel, maxPoolGradKernel, maxPoolWithArgmaxKernel } from './pool-kernels.js';
+import { rememberStockKernel } from './stock-kernels.js';
+import { WEBGPU_KERNEL_FIXES } from './webgpu-kernels.js';
 
 /**
  * Every gradient sfn replaces or adds, registered through tf.registerGradient. (LogSoftmax is
@@ -49,24 +51,22 @@ interface KernelFix {
  * derivatives); the conv filter gradient on wasm, which has none, and on cpu, whose own kernel
  * is 30-45x slower (1.9 s against 65 ms for x [8,8,8,64], 3x3x64x64; 2.3 s against 52 ms for
  * the 7x7 stride-2 stem on [8,32,32,3]). tfjs-node keeps TensorFlow's native filter gradient.
+ * On webgpu, wrappers that keep its kernels away from ranks 5 and 6, where some fail
+ * (webgpu-kernels.ts).
  */
 export const KERNEL_FIXES: readonly KernelFix[] = [
   { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGradKernel, backends: 'all' },
   { kernelName: tf.MaxPoolWithArgmax, kernelFunc: maxPoolWithArgmaxKernel, backends: 'all' },
   { kernelName: tf.AvgPoolGrad, kernelFunc: avgPoolGradKernel, backends: 'all' },
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2dBackpropFilterKernel, backends: ['wasm', 'cpu'] },
+  ...WEBGPU_KERNEL_FIXES.map((f) => ({ ...f, backends: ['webgpu'] })),
 ];
 
 function appliesTo(fix: KernelFix, backendName: string): boolean {
   return fix.backends === 'all' || fix.backends.includes(backendName);
 }
 
-const stock = new Map<string, tf.KernelConfig>();
-
-/** The backend's own kernel that a fix replaced (for tests that compare with or expose it). */
-export function stockKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
-  return stock.get(`${backendName}/${kernelName}`);
-}
+export { stockKernel } from './stock-kernels.js';
 
 /**
  * Installs the gradients and kernels above for `backendName`. Idempotent: entries that are
@@ -82,7 +82,7 @@ export function installKernelFixes(backendName: string): void {
     const existing = tf.getKernel(fix.kernelName, backendName);
     if (existing?.kernelFunc === fix.kernelFunc) continue;
     if (existing !== undefined) {
-      stock.set(`${backendName}/${fix.kernelName}`, existing);
+      rememberStockKernel(fix.kernelName, backendName, existing);
       tf.unregisterKernel(fix.kernelName, backendName);
     }
     tf.registerKernel({ kernelName: fix.kernelName, backendName, kernelFunc: fix.kernelFunc });

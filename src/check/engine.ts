@@ -25,9 +25,13 @@ export interface EngineProducts {
 export async function engineProducts(
   def: ModelDef, params: Float32Array, batch: PlainBatch, directions: Float32Array[],
 ): Promise<EngineProducts> {
+  const bad = params.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new Error(`parameters of ${def.spec.name}: non-finite value ${params[bad]} at index ${bad}`);
   const b = toEngineBatch(def, batch);
   const p = tf.tensor1d(params);
-  const objective = modelObjective(def, p, b);
+  // checked above on the host: the objective's own check reads the device synchronously, which
+  // the webgpu backend cannot do in Node
+  const objective = modelObjective(def, p, b, { checkFinite: false });
   try {
     const { loss, grad } = objective.lossAndGrad();
     const out: EngineProducts = { loss: (await loss.data())[0], grad: (await grad.data()) as Float32Array, hvps: [] };

@@ -11,7 +11,7 @@ export function registerCheckHvpCommand(program: Command): void {
     .command('check-hvp')
     .description("check the engine's loss, gradient and Hessian-vector products against an independent float64 reference")
     .requiredOption('--model <name>', `model to check: ${CHECK_MODELS.join(', ')}`)
-    .option('--backend <name>', 'wasm (default), cpu, tensorflow or tensorflow-gpu (or env SFN_BACKEND)')
+    .option('--backend <name>', 'wasm (default), cpu, tensorflow, tensorflow-gpu or webgpu (or env SFN_BACKEND)')
     .option('--seed <integer>', 'seed for the parameters, the batch and the directions', integerOption('--seed', 0), 1)
     .option('--json', 'print one JSON object instead of text')
     .action(async (opts: { model: string; backend?: string; seed: number; json?: boolean }) => {

@@ -13,7 +13,7 @@ export function registerDumpHvpCommand(program: Command): void {
     .requiredOption('--model <name>', `model to dump: ${CHECK_MODELS.join(', ')}`)
     .requiredOption('--out <file>', 'the JSON file to write')
     .option('--seed <integer>', 'seed for the parameters, the batch and the direction', integerOption('--seed', 0), 1)
-    .option('--backend <name>', 'wasm (default), cpu, tensorflow or tensorflow-gpu (or env SFN_BACKEND)')
+    .option('--backend <name>', 'wasm (default), cpu, tensorflow, tensorflow-gpu or webgpu (or env SFN_BACKEND)')
     .action(async (opts: { model: string; out: string; seed: number; backend?: string }) => {
       const model = parseCheckModel(opts.model);
       const { describeBackend, formatBackend, initBackend } = await import('../backend/index.js'); // loaded only when computing

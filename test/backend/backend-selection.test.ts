@@ -21,15 +21,16 @@ test('choice: argument, else SFN_BACKEND, else wasm', () => {
   assert.equal(resolveBackendName(undefined, { SFN_BACKEND: 'cpu' }), 'cpu');
   assert.equal(resolveBackendName('wasm', { SFN_BACKEND: 'cpu' }), 'wasm');
   assert.equal(resolveBackendName('CPU', {}), 'cpu');
-  assert.deepEqual([...BACKEND_NAMES], ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']);
+  assert.deepEqual([...BACKEND_NAMES], ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu', 'webgpu']);
 });
 
 test('an unknown backend gives one error naming it, the valid names and the install command', async () => {
   await assert.rejects(initBackend('webgl'), (e: unknown) => {
     assert.ok(e instanceof BackendError);
     assert.match(e.message, /Unknown backend 'webgl' \(from --backend\)/);
-    assert.match(e.message, /wasm, cpu, tensorflow, tensorflow-gpu/);
+    assert.match(e.message, /wasm, cpu, tensorflow, tensorflow-gpu, webgpu/);
     assert.match(e.message, /npm install @tensorflow\/tfjs-node/);
+    assert.match(e.message, /'webgpu' needs `npm install webgpu@0\.6\.2 @tensorflow\/tfjs-backend-webgpu@4\.22\.0`/);
     return true;
   });
   assert.throws(() => resolveBackendName(undefined, { SFN_BACKEND: 'gpu' }), /Unknown backend 'gpu' \(from SFN_BACKEND\)/);

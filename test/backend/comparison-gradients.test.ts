@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
-import { BACKENDS, type DerivativeCase, asFloat32, derivativeErrors, uniform, vec } from './helpers/check.js';
+import { GRADIENT_BACKENDS, type DerivativeCase, asFloat32, derivativeErrors, uniform, vec } from './helpers/check.js';
+import { useBackend } from './helpers/webgpu.js';
 
 /**
  * Comparison and logic kernels get zero gradients. Each case differentiates straight through
@@ -91,11 +91,11 @@ test('every mask case mixes selected and unselected entries', () => {
   for (const m of MASKS) assert.ok(mixes(m), `${m.kernel}: the mask should mix 0 and 1`);
 });
 
-for (const backend of BACKENDS) {
+for (const backend of GRADIENT_BACKENDS) {
   for (const c of [...MASKS.map(maskedCubicCase), ...PIECEWISE]) {
-    test(`${backend}: derivatives through ${c.name} match float64`, async () => {
-      await initBackend(backend);
-      const e = derivativeErrors(c);
+    test(`${backend}: derivatives through ${c.name} match float64`, async (t) => {
+      if (!(await useBackend(backend, t))) return;
+      const e = await derivativeErrors(c);
       assert.ok(e.reference < 1e-6, `float64 reference gradient off by ${e.reference}`);
       assert.ok(e.grad < TOL, `gradient relative error ${e.grad}`);
       assert.ok(e.hvp < TOL, `HVP relative error ${e.hvp}`);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend/index.js';
-import { BACKENDS, type DerivativeCase, derivativeErrors, uniform, vec } from './helpers/check.js';
+import { GRADIENT_BACKENDS, type DerivativeCase, derivativeErrors, uniform, vec } from './helpers/check.js';
+import { useBackend } from './helpers/webgpu.js';
 import { type PoolShape, avgPool64, avgPoolBackward64, maxPoolArgmax64, poolWindows } from './helpers/conv64.js';
 
 /**
@@ -69,11 +69,11 @@ const CASES: DerivativeCase[] = [
   ...AVG_SHAPES.map((p, k) => poolCase('avg', p, 400 + 10 * k)),
 ];
 
-for (const backend of BACKENDS) {
+for (const backend of GRADIENT_BACKENDS) {
   for (const c of CASES) {
-    test(`${backend}: ${c.name} gradient and HVP match float64`, async () => {
-      await initBackend(backend);
-      const e = derivativeErrors(c);
+    test(`${backend}: ${c.name} gradient and HVP match float64`, async (t) => {
+      if (!(await useBackend(backend, t))) return;
+      const e = await derivativeErrors(c);
       assert.ok(e.reference < 1e-6, `float64 reference gradient off by ${e.reference}`);
       assert.ok(e.grad < TOL, `gradient relative error ${e.grad}`);
       assert.ok(e.hvp < TOL, `HVP relative error ${e.hvp}`);

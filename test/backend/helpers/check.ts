@@ -70,25 +70,36 @@ export function asFloat32(values: Float64Array): Float64Array {
   return values.map(Math.fround);
 }
 
-export function tapeGradient(f: (x: tf.Tensor1D) => tf.Scalar, x: Float64Array): Float32Array {
-  return tf.tidy(() => tf.grad((p: tf.Tensor) => f(p as tf.Tensor1D))(vec(x)).dataSync() as Float32Array);
+/** Reads a tensor and frees it: asynchronously, as every backend allows (webgpu has no dataSync in Node). */
+export async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }
 
-export function tapeHvp(f: (x: tf.Tensor1D) => tf.Scalar, x: Float64Array, v: Float64Array): Float32Array {
-  return tf.tidy(() => {
-    const vt = vec(v);
-    const gradOf = tf.grad((p: tf.Tensor) => f(p as tf.Tensor1D));
-    return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(gradOf(p), vt)))(vec(x)).dataSync() as Float32Array;
-  });
+export function tapeGradient(f: (x: tf.Tensor1D) => tf.Scalar, x: Float64Array): Promise<Float32Array> {
+  return readAndDispose(tf.tidy(() => tf.grad((p: tf.Tensor) => f(p as tf.Tensor1D))(vec(x))));
 }
 
-export function derivativeErrors(c: DerivativeCase): DerivativeErrors {
+export function tapeHvp(f: (x: tf.Tensor1D) => tf.Scalar, x: Float64Array, v: Float64Array): Promise<Float32Array> {
+  return readAndDispose(
+    tf.tidy(() => {
+      const vt = vec(v);
+      const gradOf = tf.grad((p: tf.Tensor) => f(p as tf.Tensor1D));
+      return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(gradOf(p), vt)))(vec(x));
+    }),
+  );
+}
+
+export async function derivativeErrors(c: DerivativeCase): Promise<DerivativeErrors> {
   const x = asFloat32(c.x);
   const v = asFloat32(c.v);
   return {
     reference: referenceGradientError({ ...c, x }),
-    grad: relativeError(tapeGradient(c.tape, x), c.grad64(x)),
-    hvp: relativeError(tapeHvp(c.tape, x, v), referenceHvp(c.grad64, x, v)),
+    grad: relativeError(await tapeGradient(c.tape, x), c.grad64(x)),
+    hvp: relativeError(await tapeHvp(c.tape, x, v), referenceHvp(c.grad64, x, v)),
   };
 }
 
@@ -107,3 +118,6 @@ export function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array 
 }
 
 export const BACKENDS = ['cpu', 'wasm'] as const;
+
+/** The backends the kernel-gradient tests run on: webgpu too, where it can be had (helpers/webgpu.ts). */
+export const GRADIENT_BACKENDS = [...BACKENDS, 'webgpu'] as const;
