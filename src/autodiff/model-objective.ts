@@ -7,6 +7,7 @@ import { forwardPass, type ForwardRecord } from './forward-pass.js';
 import { backwardPass, type BackwardRecord } from './backward-pass.js';
 import { tangentPass } from './tangent-pass.js';
 import { lossForward, type LossCache } from './layers/loss.js';
+import type { BatchNormCache } from './layers/batchnorm.js';
 import { hessianByBatches } from './hessian.js';
 
 /**
@@ -153,7 +154,7 @@ class RopObjective implements ModelObjective {
     const out: BatchNormStatistics = new Map();
     this.def.spec.nodes.forEach((n: LayerNode, i) => {
       if (n.op === 'batchnorm') {
-        const c = f.bn[i]!;
+        const c = f.caches[i] as BatchNormCache;
         out.set(n.state, { mean: c.mean.clone(), variance: c.variance.clone() });
       }
     });

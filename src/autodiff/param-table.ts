@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '../util/chained-ops.js';
 import { paramOffsets, type ModelSpec } from '../models/spec.js';
 import type { ParamAccess } from './layers/types.js';
 
@@ -36,11 +35,15 @@ export class ParamTable {
     return new Map(this.names.map((n, i) => [n, parts[i].reshape([k, ...this.shapes[i]])]));
   }
 
-  /** access for one pass: values, directions (if any) and a fresh accumulator */
-  access(k: number, dirs: Map<string, tf.Tensor> | null): { access: ParamAccess; sums: Map<string, tf.Tensor> } {
+  /**
+   * access for one pass: values, directions (if any) and a fresh accumulator; `wanted` limits the
+   * parameters whose gradients the pass computes (all when omitted)
+   */
+  access(k: number, dirs: Map<string, tf.Tensor> | null, wanted?: ReadonlySet<string>): { access: ParamAccess; sums: Map<string, tf.Tensor> } {
     const sums = new Map<string, tf.Tensor>();
     const access: ParamAccess = {
       k,
+      wants: (n) => wanted === undefined || wanted.has(n),
       value: (n) => this.value(n),
       direction: (n) => {
         const d = dirs?.get(n);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from '../../backend/conv-backprop-filter.js';
-import type { Padding } from '../../models/spec.js';
+import type { LayerNode, Padding } from '../../models/spec.js';
+import type { LayerKind } from './kind.js';
 import { mergeK, type ParamAccess, type Tangent } from './types.js';
 
 /**
@@ -58,8 +59,8 @@ function foldKIntoInChannels(v: tf.Tensor): T4 {
 
 export function convBackward(a: tf.Tensor, gz: tf.Tensor, c: ConvArgs, p: ParamAccess, needInput: boolean): tf.Tensor | null {
   const w = p.value(c.filter) as T4;
-  p.accumulate(c.filter, conv2dBackpropFilter(a as T4, gz as T4, filterShape(w), c.stride, c.padding));
-  if (c.bias) p.accumulate(c.bias, tf.sum(gz, [0, 1, 2]));
+  if (p.wants(c.filter)) p.accumulate(c.filter, conv2dBackpropFilter(a as T4, gz as T4, filterShape(w), c.stride, c.padding));
+  if (c.bias && p.wants(c.bias)) p.accumulate(c.bias, tf.sum(gz, [0, 1, 2]));
   return needInput ? tf.conv2dTranspose(gz as T4, w, a.shape as [number, number, number, number], c.stride, c.padding) : null;
 }
 
@@ -86,8 +87,9 @@ export function convRForward(a: tf.Tensor, ra: Tangent, c: ConvArgs, p: ParamAcc
   return rz;
 }
 
+/** R(g_a), accumulating R(g_W), R(g_b); gz null (the Gauss-Newton product) drops the terms in g_z */
 export function convRBackward(
-  a: tf.Tensor, ra: Tangent, gz: tf.Tensor, rgz: Tangent, c: ConvArgs, p: ParamAccess, needInput: boolean,
+  a: tf.Tensor, ra: Tangent, gz: tf.Tensor | null, rgz: Tangent, c: ConvArgs, p: ParamAccess, needInput: boolean,
 ): Tangent {
   const k = p.k;
   const w = p.value(c.filter) as T4;
@@ -96,16 +98,17 @@ export function convRBackward(
   const [kh, kw, ci, co] = fshape;
   const aShape = a.shape as [number, number, number, number];
   const [batch] = aShape;
+  const gzShape = (gz?.shape ?? (rgz === null ? [] : [batch, ...rgz.shape.slice(-3)])) as [number, number, number, number];
   // R(g_W) = F(R(a), g_z) + F(a, R(g_z))
   if (k === 1) {
     let rgw: tf.Tensor | null = null;
-    if (ra !== null && rgz !== null) {
-      const xs = tf.concat([a, ra.reshape(aShape)], 0) as T4;
-      const dys = tf.concat([rgz.reshape(gz.shape), gz], 0) as T4;
+    if (ra !== null && gz !== null && rgz !== null) {
+      const xs = tf.concat([a, tf.reshape(ra, aShape)], 0) as T4;
+      const dys = tf.concat([tf.reshape(rgz, gzShape) as T4, gz as T4], 0) as T4;
       rgw = conv2dBackpropFilter(xs, dys, fshape, c.stride, c.padding);
     } else if (rgz !== null) {
-      rgw = conv2dBackpropFilter(a as T4, rgz.reshape(gz.shape) as T4, fshape, c.stride, c.padding);
-    } else if (ra !== null) {
+      rgw = conv2dBackpropFilter(a as T4, tf.reshape(rgz, gzShape) as T4, fshape, c.stride, c.padding);
+    } else if (ra !== null && gz !== null) {
       rgw = conv2dBackpropFilter(ra.reshape(aShape) as T4, gz as T4, fshape, c.stride, c.padding);
     }
     if (rgw !== null) p.accumulate(c.filter, rgw.reshape([1, ...fshape]));
@@ -115,7 +118,7 @@ export function convRBackward(
       const t = conv2dBackpropFilter(a as T4, foldKIntoChannels(rgz), [kh, kw, ci, k * co], c.stride, c.padding);
       rgw = t.reshape([kh, kw, ci, k, co]).transpose([3, 0, 1, 2, 4]);
     }
-    if (ra !== null) {
+    if (ra !== null && gz !== null) {
       const t = conv2dBackpropFilter(foldKIntoChannels(ra), gz as T4, [kh, kw, k * ci, co], c.stride, c.padding);
       const u = t.reshape([kh, kw, k, ci, co]).transpose([2, 0, 1, 3, 4]);
       rgw = rgw === null ? u : tf.add(rgw, u);
@@ -125,6 +128,11 @@ export function convRBackward(
   if (c.bias && rgz !== null) p.accumulate(c.bias, tf.sum(rgz, [1, 2, 3]));
   if (!needInput) return null;
   // R(g_a) = conv^T(R(g_z), W) + conv^T(g_z, V_W)
+  if (gz === null) {
+    if (rgz === null) return null;
+    const t = tf.conv2dTranspose(mergeK(rgz) as T4, w, [k * batch, aShape[1], aShape[2], ci], c.stride, c.padding);
+    return tf.reshape(t, [k, ...aShape]);
+  }
   if (k === 1) {
     const v0 = v.reshape(fshape) as T4;
     const out = rgz === null
@@ -141,3 +149,16 @@ export function convRBackward(
   }
   return rga;
 }
+
+type ConvNode = Extract<LayerNode, { op: 'conv2d' }>;
+
+export const convKind: LayerKind<ConvNode, null, null, null> = {
+  inputs: (n) => [n.input],
+  ownsParams: true,
+  forward: (n, [a], p) => ({ y: convForward(a, n, p), cache: null }),
+  predict: (n, [a], p) => convForward(a, n, p),
+  backward: (n, { xs: [a], gy, p, needInput: [need] }) => ({ gxs: [convBackward(a, gy, n, p, need)], back: null }),
+  rForward: (n, { xs: [a], rxs: [ra], p }) => ({ ry: convRForward(a, ra, n, p), t: null }),
+  rBackward: (n, { xs: [a], rxs: [ra], gy, rgy, p, needInput: [need] }) => [convRBackward(a, ra, gy, rgy, n, p, need)],
+  kfac: { block: 'conv2d', params: (n) => (n.bias ? [n.filter, n.bias] : [n.filter]), inputs: (_n, [a]) => a },
+};

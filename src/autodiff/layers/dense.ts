@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayerNode } from '../../models/spec.js';
+import type { LayerKind } from './kind.js';
 import { mergeK, type ParamAccess, type Tangent } from './types.js';
 
 /**
@@ -47,8 +49,8 @@ export function denseForward(a: tf.Tensor, w: tf.Tensor, b: tf.Tensor | undefine
 export function denseBackward(
   o: DenseOperands, gz: tf.Tensor, weight: string, bias: string | undefined, p: ParamAccess, needInput: boolean,
 ): tf.Tensor | null {
-  p.accumulate(weight, mm(o.aT, gz));
-  if (bias) p.accumulate(bias, tf.sum(gz, 0));
+  if (p.wants(weight)) p.accumulate(weight, mm(o.aT, gz));
+  if (bias && p.wants(bias)) p.accumulate(bias, tf.sum(gz, 0));
   return needInput ? mm(gz, o.wT!) : null;
 }
 
@@ -72,8 +74,9 @@ export function denseRForward(a: tf.Tensor, ra: Tangent, weight: string, bias: s
   return rz;
 }
 
+/** R(g_a), accumulating R(g_W), R(g_b); gz null (the Gauss-Newton product) drops the terms in g_z */
 export function denseRBackward(
-  o: DenseOperands, ra: Tangent, gz: tf.Tensor, rgz: Tangent, weight: string, bias: string | undefined,
+  o: DenseOperands, ra: Tangent, gz: tf.Tensor | null, rgz: Tangent, weight: string, bias: string | undefined,
   p: ParamAccess, needInput: boolean,
 ): Tangent {
   const k = p.k;
@@ -83,7 +86,7 @@ export function denseRBackward(
   if (k === 1) {
     let rgw: tf.Tensor | null = null;
     if (rgz !== null) rgw = mm(o.aT, rgz.reshape([batch, units]));
-    if (ra !== null) {
+    if (ra !== null && gz !== null) {
       const t = mm(tf.transpose(ra.reshape([batch, d])), gz);
       rgw = rgw === null ? t : tf.add(rgw, t);
     }
@@ -91,7 +94,7 @@ export function denseRBackward(
   } else {
     let rgw: tf.Tensor | null = null;
     if (rgz !== null) rgw = unfoldColumns(mm(o.aT, foldColumns(rgz)), k);
-    if (ra !== null) {
+    if (ra !== null && gz !== null) {
       const t = mm(tf.transpose(ra, [0, 2, 1]).reshape([k * d, batch]), gz).reshape([k, d, units]);
       rgw = rgw === null ? t : tf.add(rgw, t);
     }
@@ -101,6 +104,7 @@ export function denseRBackward(
   if (!needInput) return null;
   // R(g_a) = R(g_z) W^T + g_z V_W^T
   const vw = p.direction(weight);
+  if (gz === null) return rgz === null ? null : mm(mergeK(rgz), o.wT!).reshape([k, batch, d]);
   if (k === 1) {
     const vT = tf.transpose(vw.reshape([d, units]));
     let out = mm(gz, vT);
@@ -111,3 +115,19 @@ export function denseRBackward(
   if (rgz !== null) rga = tf.add(rga, mm(mergeK(rgz), o.wT!).reshape([k, batch, d]));
   return rga;
 }
+
+type DenseNode = Extract<LayerNode, { op: 'dense' }>;
+
+export const denseKind: LayerKind<DenseNode, null, DenseOperands, null> = {
+  inputs: (n) => [n.input],
+  ownsParams: true,
+  forward: (n, [a], p) => ({ y: denseForward(a, p.value(n.weight), n.bias ? p.value(n.bias) : undefined), cache: null }),
+  predict: (n, [a], p) => denseForward(a, p.value(n.weight), n.bias ? p.value(n.bias) : undefined),
+  backward: (n, { xs: [a], gy, p, needInput: [need] }) => {
+    const back = denseOperands(a, p.value(n.weight), need);
+    return { gxs: [denseBackward(back, gy, n.weight, n.bias, p, need)], back };
+  },
+  rForward: (n, { xs: [a], rxs: [ra], p }) => ({ ry: denseRForward(a, ra, n.weight, n.bias, p), t: null }),
+  rBackward: (n, { back, rxs: [ra], gy, rgy, p, needInput: [need] }) => [denseRBackward(back, ra, gy, rgy, n.weight, n.bias, p, need)],
+  kfac: { block: 'dense', params: (n) => (n.bias ? [n.weight, n.bias] : [n.weight]), inputs: (_n, [a]) => a },
+};

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { samePads, spatialOut, type Padding } from '../../models/spec.js';
+import { samePads, spatialOut, type LayerNode, type Padding } from '../../models/spec.js';
+import type { LayerKind } from './kind.js';
 import { mergeK, splitK, type Tangent } from './types.js';
 
 /**
@@ -116,3 +117,15 @@ export function maxPoolRBackward(cache: MaxPoolCache, rgy: Tangent, a: MaxPoolAr
   const out = scatter(cache.masks.map((m) => mergeK(tf.mul(m, rgy))), a, [k * b, h, w, c]);
   return splitK(out, k);
 }
+
+type MaxPoolNode = Extract<LayerNode, { op: 'maxpool' }>;
+
+export const maxPoolKind: LayerKind<MaxPoolNode, MaxPoolCache, null, null> = {
+  inputs: (n) => [n.input],
+  ownsParams: false,
+  forward: (n, [x]) => maxPoolForward(x, n),
+  predict: (n, [x]) => tf.maxPool(x as tf.Tensor4D, n.size, n.stride, n.padding),
+  backward: (n, { cache, gy, needInput: [need] }) => ({ gxs: [need ? maxPoolBackward(cache, gy, n) : null], back: null }),
+  rForward: (n, { cache, rxs: [rx] }) => ({ ry: maxPoolRForward(cache, rx, n), t: null }),
+  rBackward: (n, { cache, rgy }) => [maxPoolRBackward(cache, rgy, n)],
+};
