@@ -5,7 +5,6 @@
  * does for its 2(K-1) products per step); "hvpCold" includes them.
  * Options: --backend b, --repeats n, --only name[,name].
  */
-import '../src/util/chained-ops.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend, formatBackend } from '../src/backend/index.js';
 import { modelByName, type ModelDef } from '../src/models/zoo.js';

@@ -88,7 +88,7 @@ class RopObjective implements ModelObjective {
     if (this.bwd === null) {
       this.bwd = tidyKeep(this.callerTensors, () => {
         const rec = backwardPass(this.def.spec, this.table, f, f.gy);
-        const grad = this.table.flatten(rec.paramGrads, 1).reshape([this.size]) as tf.Tensor1D;
+        const grad = tf.reshape(this.table.flatten(rec.paramGrads, 1), [this.size]) as tf.Tensor1D;
         return { ...rec, paramGrads: new Map<string, tf.Tensor>(), grad };
       });
     }
@@ -111,7 +111,7 @@ class RopObjective implements ModelObjective {
     if (v.rank !== 1 || v.shape[0] !== this.size) {
       throw new Error(`hvp: direction must have shape [${this.size}] (the parameter count of ${this.def.spec.name}), got [${v.shape.join(', ')}]`);
     }
-    return tf.tidy(() => this.hvpBatch(v.reshape([1, this.size]) as tf.Tensor2D).reshape([this.size]) as tf.Tensor1D);
+    return tf.tidy(() => tf.reshape(this.hvpBatch(tf.reshape(v, [1, this.size]) as tf.Tensor2D), [this.size]) as tf.Tensor1D);
   }
 
   hvpBatch(vs: tf.Tensor2D): tf.Tensor2D {

@@ -1,4 +1,3 @@
-import '../util/chained-ops.js';
 import { Command, CommanderError } from 'commander';
 import { registerDataCommand } from './data.js';
 import { registerRunCommand } from './run.js';

@@ -75,7 +75,7 @@ export function batchNormRForward(cache: BatchNormCache, rx: Tangent, a: BatchNo
   const xh = cache.xh;
   const c = xh.shape[xh.rank - 1];
   const bshape = [k, ...Array(xh.rank - 1).fill(1), c];
-  let ry = tf.add(tf.mul(xh, p.direction(a.scale).reshape(bshape)), p.direction(a.offset).reshape(bshape));
+  let ry = tf.add(tf.mul(xh, tf.reshape(p.direction(a.scale), bshape)), tf.reshape(p.direction(a.offset), bshape));
   if (rx === null) return { ry, t: { rxh: null, meanXhRx: null } };
   const axes = reducedAxes(rx.rank, 1);
   const meanXhRx = tf.mean(tf.mul(xh, rx), axes, true);
@@ -104,7 +104,7 @@ export function batchNormRBackward(
   }
   if (rgGamma !== null) p.accumulate(a.scale, rgGamma);
   // R(u) = gamma R(g_y) + V_gamma g_y
-  let ru: Tangent = gy === null ? null : tf.mul(gy, p.direction(a.scale).reshape(bshape));
+  let ru: Tangent = gy === null ? null : tf.mul(gy, tf.reshape(p.direction(a.scale), bshape));
   if (rgy !== null) ru = ru === null ? tf.mul(rgy, scale) : tf.add(ru, tf.mul(rgy, scale));
   if (ru === null) return null;
   const pru = tf.sub(tf.sub(ru, tf.mean(ru, axes, true)), tf.mul(xh, tf.mean(tf.mul(xh, ru), axes, true)));

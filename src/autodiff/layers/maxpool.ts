@@ -79,9 +79,9 @@ function scatter(us: tf.Tensor[], a: MaxPoolArgs, inShape: number[]): tf.Tensor 
   for (let di = 0; di < a.size; di++) {
     for (let dj = 0; dj < a.size; dj++, o++) {
       // place u at rows di + i*s, columns dj + j*s
-      const spread = tf
-        .pad(us[o].reshape([n, outH, 1, outW, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]])
-        .reshape([n, outH * s, outW * s, c]);
+      const spread = tf.reshape(
+        tf.pad(tf.reshape(us[o], [n, outH, 1, outW, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]),
+        [n, outH * s, outW * s, c]);
       const placed = tf.pad(spread, [[0, 0], [di, canvasH - di - outH * s], [dj, canvasW - dj - outW * s], [0, 0]]);
       sum = sum === null ? placed : tf.add(sum, placed);
     }
