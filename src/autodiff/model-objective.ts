@@ -9,6 +9,8 @@ import { tangentPass } from './tangent-pass.js';
 import { lossForward, type LossCache } from './layers/loss.js';
 import type { BatchNormCache } from './layers/batchnorm.js';
 import { hessianByBatches } from './hessian.js';
+import { layerStatistics, type FisherLabels, type LayerStatistics, type LayerStatisticsSource } from './layer-statistics.js';
+import { fisherLossScale } from './fisher-sampling.js';
 
 /**
  * One minibatch. x: [batch, ...inputShape]; targets: [batch, outputs] for 'mse', class labels as
@@ -25,7 +27,7 @@ export interface Batch {
 /** Batch statistics of every batch-norm layer, from the forward pass in training mode. */
 export type BatchNormStatistics = Map<string, { mean: tf.Tensor1D; variance: tf.Tensor1D }>;
 
-export interface ModelObjective extends Objective {
+export interface ModelObjective extends Objective, LayerStatisticsSource {
   /** batch statistics (training mode) for updating the running averages; caller owns the tensors */
   batchNormStatistics(): BatchNormStatistics;
   /** frees the cached passes; the Objective must not be used afterwards */
@@ -147,6 +149,32 @@ class RopObjective implements ModelObjective {
     } finally {
       table.dispose();
     }
+  }
+
+  layerStatistics(labels: FisherLabels, otherParams: readonly string[] = []): LayerStatistics {
+    const f = this.forward();
+    return layerStatistics({ def: this.def, table: this.table, forward: f, lossCache: f.lossCache, batch: this.batch }, labels, otherParams);
+  }
+
+  gaussNewtonProduct(v: tf.Tensor1D): tf.Tensor1D {
+    if (v.rank !== 1 || v.shape[0] !== this.size) {
+      throw new Error(`gaussNewtonProduct: direction must have shape [${this.size}] (the parameter count of ${this.def.spec.name}), got [${v.shape.join(', ')}]`);
+    }
+    return tf.tidy(() => tf.reshape(this.gaussNewtonProductBatch(tf.reshape(v, [1, this.size]) as tf.Tensor2D), [this.size]) as tf.Tensor1D);
+  }
+
+  gaussNewtonProductBatch(vs: tf.Tensor2D): tf.Tensor2D {
+    if (vs.rank !== 2 || vs.shape[1] !== this.size) {
+      throw new Error(`gaussNewtonProductBatch: directions must have shape [k, ${this.size}], got [${vs.shape.join(', ')}]`);
+    }
+    const f = this.forward();
+    const b = this.backward();
+    return tf.tidy(() => {
+      const dirs = this.table.directions(vs);
+      const gaussNewton = { lossScale: fisherLossScale(this.def.loss) };
+      const products = tangentPass(this.def.spec, this.table, dirs, vs.shape[0], f, b, f.lossCache, { gaussNewton });
+      return this.table.flatten(products, vs.shape[0]) as tf.Tensor2D;
+    });
   }
 
   batchNormStatistics(): BatchNormStatistics {
