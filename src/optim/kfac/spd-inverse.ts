@@ -26,25 +26,32 @@ export function hostSpdInverse(a: ArrayLike<number>, n: number, what = 'matrix')
       l[i * n + j] = t / d;
     }
   }
-  // W = L^-1 (lower triangular), column by column of the identity
-  const w = new Float64Array(n * n);
-  for (let c = 0; c < n; c++) {
-    for (let i = c; i < n; i++) {
-      let t = i === c ? 1 : 0;
-      for (let k = c; k < i; k++) t -= l[i * n + k] * w[k * n + c];
-      w[i * n + c] = t / l[i * n + i];
-    }
-  }
-  // A^-1 = W^T W
-  const inv = new Float64Array(n * n);
+  // Z = L^-1 (lower triangular), row by row: Z_i = (e_i - sum_{k<i} L_ik Z_k) / L_ii (contiguous rows)
+  const z = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let t = 0;
-      for (let k = j; k < n; k++) t += w[k * n + i] * w[k * n + j];
-      inv[i * n + j] = t;
-      inv[j * n + i] = t;
+    const row = i * n;
+    z[row + i] = 1;
+    for (let k = 0; k < i; k++) {
+      const f = l[row + k];
+      if (f === 0) continue;
+      const rk = k * n;
+      for (let c = 0; c <= k; c++) z[row + c] -= f * z[rk + c];
+    }
+    const d = l[row + i];
+    for (let c = 0; c <= i; c++) z[row + c] /= d;
+  }
+  // A^-1 = Z^T Z, accumulated row by row of Z (lower triangle, then mirrored)
+  const inv = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const zi = z[rk + i];
+      if (zi === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) inv[ri + j] += zi * z[rk + j];
     }
   }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j];
   return inv;
 }
 
