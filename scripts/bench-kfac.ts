@@ -8,12 +8,14 @@
  *   preconditionMs KfacCurvature.precondition (F^-1 g)
  *   stepMs        the whole direction of a step: fresh Objective, gradient, kfacDirection
  *   ggnMs         one Fisher / Gauss-Newton product on the cached passes (the adaptive rule needs 2-3)
+ * Parameters are the initialisation moved off its constants (as `sfn check-hvp`): at ResNet-18's
+ * zero final layer every other G factor would be zero and its inverse trivial.
  * Options: --backend b, --repeats n, --only name[,name], --host-max n (host float64 inverse limit).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend, formatBackend } from '../src/backend/index.js';
 import { modelByName, type ModelDef } from '../src/models/zoo.js';
-import { initParams } from '../src/models/init.js';
+import { checkParams } from '../src/check/problem.js';
 import { modelObjective, type Batch } from '../src/autodiff/model-objective.js';
 import { disposeLayerStatistics } from '../src/autodiff/layer-statistics.js';
 import { KfacCurvature } from '../src/optim/kfac/curvature.js';
@@ -65,7 +67,8 @@ for (const c of cases) {
   if (only.length && !only.includes(c.key)) continue;
   const def = modelByName(c.model);
   const rng = new Rng(7);
-  const params = tf.tensor1d(initParams(def.spec, 1));
+  // off the initial constants (ResNet-18's zero final layer would zero every other G factor)
+  const params = tf.tensor1d(checkParams(def, 1));
   const batch = randomBatch(def, c.rows, rng);
   const v = tf.tensor1d(Float32Array.from({ length: params.size }, () => rng.normal()));
   const n = c.repeats ?? repeats;
