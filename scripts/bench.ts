@@ -11,7 +11,6 @@
  * "eigenSolveJs" the same with the plain-JS fallback kernel.
  * Options: --backend b, --repeats n, --only name[,name].
  */
-import '../src/util/chained-ops.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, describeBackend, formatBackend } from '../src/backend/index.js';
 import { modelByName, type ModelDef } from '../src/models/zoo.js';

@@ -1,5 +1,4 @@
 /** Kernel-level profile of one gradient and one warm HVP: `node --import tsx scripts/profile-hvp.ts <model> <rows> [backend]` */
-import '../src/util/chained-ops.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { modelByName } from '../src/models/zoo.js';

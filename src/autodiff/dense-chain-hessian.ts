@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '../util/chained-ops.js';
 import { paramOffsets, type ModelSpec } from '../models/spec.js';
 import type { ParamTable } from './param-table.js';
 import type { ForwardRecord } from './forward-pass.js';
 import type { BackwardRecord } from './backward-pass.js';
 import type { LossCache } from './layers/loss.js';
+import type { ActivationCache } from './layers/activation.js';
 import { assertHessianSize } from './hessian.js';
 
 /**
@@ -102,7 +102,7 @@ export function denseChainHessian(
       const a = f.values[l.input] as tf.Tensor2D;
       return tf.transpose(l.rows > l.fanIn ? tf.concat([a, ones], 1) : a);
     });
-    const slopes = layers.map((l) => (l.act >= 0 ? f.act[l.act]!.d1 : null));
+    const slopes = layers.map((l) => (l.act >= 0 ? activationCache(f, l.act).d1 : null));
     const deltasT = layers.map((l) => tf.transpose(b.nodeGrads[l.node]!));
     // W^T, made once (wasm's matMul with a transposed operand is much slower than a transpose)
     const weightsT = layers.map((l) => tf.transpose(table.value(l.weight)));
@@ -135,29 +135,29 @@ function outputCurvatures(
   const L = layers.length;
   const out: tf.Tensor[] = new Array(L);
   const c = layers[L - 1].units;
-  const w = loss.weights.reshape([rows, 1, 1]);
-  if (loss.kind === 'mse') out[L - 1] = tf.mul(w, tf.eye(c).reshape([1, c, c]));
+  const w = tf.reshape(loss.weights, [rows, 1, 1]);
+  if (loss.kind === 'mse') out[L - 1] = tf.mul(w, tf.reshape(tf.eye(c), [1, c, c]));
   else {
     // softmax cross-entropy: diag(p) - p p^T
     const p = loss.probs!;
-    const outer = tf.mul(p.reshape([rows, c, 1]), p.reshape([rows, 1, c]));
-    out[L - 1] = tf.mul(w, tf.sub(tf.mul(tf.eye(c).reshape([1, c, c]), p.reshape([rows, 1, c])), outer));
+    const outer = tf.mul(tf.reshape(p, [rows, c, 1]), tf.reshape(p, [rows, 1, c]));
+    out[L - 1] = tf.mul(w, tf.sub(tf.mul(tf.reshape(tf.eye(c), [1, c, c]), tf.reshape(p, [rows, 1, c])), outer));
   }
   for (let m = L - 2; m >= 0; m--) {
     const u = layers[m].units;
     const up = layers[m + 1].units;
     const wT = weightsT[m + 1]; // [u', u]
     // W G W^T per row: G [B*u', u'] W^T -> [B, u', u] -> transpose -> [B*u, u'] W^T -> [B, u, u]
-    const gw = tf.matMul(out[m + 1].reshape([rows * up, up]) as tf.Tensor2D, wT as tf.Tensor2D).reshape([rows, up, u]);
-    let g = tf.matMul(tf.transpose(gw, [0, 2, 1]).reshape([rows * u, up]) as tf.Tensor2D, wT as tf.Tensor2D).reshape([rows, u, u]);
+    const gw = tf.reshape(tf.matMul(tf.reshape(out[m + 1], [rows * up, up]) as tf.Tensor2D, wT as tf.Tensor2D), [rows, up, u]);
+    let g = tf.reshape(tf.matMul(tf.reshape(tf.transpose(gw, [0, 2, 1]), [rows * u, up]) as tf.Tensor2D, wT as tf.Tensor2D), [rows, u, u]);
     const layer = layers[m];
     if (slopes[m] !== null) {
       const d = slopes[m]!;
-      g = tf.mul(g, tf.mul(d.reshape([rows, u, 1]), d.reshape([rows, 1, u])));
-      const second = f.act[layer.act]!.d2;
+      g = tf.mul(g, tf.mul(tf.reshape(d, [rows, u, 1]), tf.reshape(d, [rows, 1, u])));
+      const second = activationCache(f, layer.act).d2;
       if (second !== null) {
         const diag = tf.mul(second, b.nodeGrads[layer.act]!); // phi''(z) dL/da
-        g = tf.add(g, tf.mul(tf.eye(u).reshape([1, u, u]), diag.reshape([rows, 1, u])));
+        g = tf.add(g, tf.mul(tf.reshape(tf.eye(u), [1, u, u]), tf.reshape(diag, [rows, 1, u])));
       }
     }
     out[m] = g;
@@ -169,14 +169,14 @@ function outputCurvatures(
 function downOneLayer(t: tf.Tensor, wT: tf.Tensor, slope: tf.Tensor | null, rows: number): tf.Tensor {
   const [units, fanIn] = wT.shape as number[];
   const k = t.shape[1] as number;
-  const moved = tf.matMul(t.reshape([rows * k, units]) as tf.Tensor2D, wT as tf.Tensor2D).reshape([rows, k, fanIn]);
-  return slope === null ? moved : tf.mul(moved, slope.reshape([rows, 1, fanIn]));
+  const moved = tf.reshape(tf.matMul(tf.reshape(t, [rows * k, units]) as tf.Tensor2D, wT as tf.Tensor2D), [rows, k, fanIn]);
+  return slope === null ? moved : tf.mul(moved, tf.reshape(slope, [rows, 1, fanIn]));
 }
 
 /** diag(D) per row as [B, u, u] (D = 1 for a linear layer) */
 function diagonalOf(slope: tf.Tensor | null, u: number, rows: number): tf.Tensor {
-  const eye = tf.eye(u).reshape([1, u, u]);
-  return slope === null ? tf.tile(eye, [rows, 1, 1]) : tf.mul(eye, slope.reshape([rows, 1, u]));
+  const eye = tf.reshape(tf.eye(u), [1, u, u]);
+  return slope === null ? tf.tile(eye, [rows, 1, 1]) : tf.mul(eye, tf.reshape(slope, [rows, 1, u]));
 }
 
 /**
@@ -188,19 +188,19 @@ function hessianBlock(
   lo: DenseLayer, hi: DenseLayer, inLoT: tf.Tensor, inHiT: tf.Tensor, deltaT: tf.Tensor, c: tf.Tensor, x: tf.Tensor | null, rows: number,
 ): tf.Tensor {
   const [P, Q, R, S] = [lo.rows, lo.units, hi.rows, hi.units];
-  const outerT = tf.mul(inLoT.reshape([P, 1, rows]), inHiT.reshape([1, R, rows])).reshape([P * R, rows]);
+  const outerT = tf.reshape(tf.mul(tf.reshape(inLoT, [P, 1, rows]), tf.reshape(inHiT, [1, R, rows])), [P * R, rows]);
   // [(p, r), (s, q)]
-  let block = tf.matMul(outerT as tf.Tensor2D, c.reshape([rows, S * Q]) as tf.Tensor2D).reshape([P, R, S, Q]);
+  let block = tf.reshape(tf.matMul(outerT as tf.Tensor2D, tf.reshape(c, [rows, S * Q]) as tf.Tensor2D), [P, R, S, Q]);
   if (x !== null) {
-    const adT = tf.mul(inLoT.reshape([P, 1, rows]), deltaT.reshape([1, S, rows])).reshape([P * S, rows]);
+    const adT = tf.reshape(tf.mul(tf.reshape(inLoT, [P, 1, rows]), tf.reshape(deltaT, [1, S, rows])), [P * S, rows]);
     const F = hi.fanIn; // X has no bias row (zero there)
     // [(p, s), (r, q)] -> [p, r, s, q]
-    let first = tf.matMul(adT as tf.Tensor2D, x.reshape([rows, F * Q]) as tf.Tensor2D).reshape([P, S, F, Q]).transpose([0, 2, 1, 3]);
+    let first = tf.transpose(tf.reshape(tf.matMul(adT as tf.Tensor2D, tf.reshape(x, [rows, F * Q]) as tf.Tensor2D), [P, S, F, Q]), [0, 2, 1, 3]);
     if (R > F) first = tf.pad(first, [[0, 0], [0, R - F], [0, 0], [0, 0]]);
     block = tf.add(block, first);
   }
   // [p, r, s, q] -> [(p, q), (r, s)]
-  return block.transpose([0, 3, 1, 2]).reshape([P * Q, R * S]);
+  return tf.reshape(tf.transpose(block, [0, 3, 1, 2]), [P * Q, R * S]);
 }
 
 /** the block at (lo, hi) and its transpose at (hi, lo); a diagonal block is symmetrised */
@@ -225,4 +225,9 @@ function writeBlock(out: Float64Array, n: number, lo: DenseLayer, hi: DenseLayer
       out[(hi.offset + j) * n + lo.offset + i] = v;
     }
   }
+}
+
+/** the cache an activation node kept in the forward pass (its slopes phi'(z) and phi''(z)) */
+function activationCache(f: ForwardRecord, node: number): ActivationCache {
+  return f.caches[node] as ActivationCache;
 }

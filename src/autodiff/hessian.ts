@@ -20,7 +20,7 @@ export async function hessianByBatches(objective: Objective, chunk: number): Pro
   for (let start = 0; start < n; start += chunk) {
     const k = Math.min(chunk, n - start);
     const block = tf.tidy(() => {
-      const eye = tf.oneHot(tf.range(start, start + k, 1, 'int32'), n).toFloat() as tf.Tensor2D;
+      const eye = tf.cast(tf.oneHot(tf.range(start, start + k, 1, 'int32'), n), 'float32') as tf.Tensor2D;
       return objective.hvpBatch(eye);
     });
     const data = await block.data();

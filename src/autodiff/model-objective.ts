@@ -7,8 +7,11 @@ import { forwardPass, type ForwardRecord } from './forward-pass.js';
 import { backwardPass, type BackwardRecord } from './backward-pass.js';
 import { tangentPass } from './tangent-pass.js';
 import { lossForward, type LossCache } from './layers/loss.js';
+import type { BatchNormCache } from './layers/batchnorm.js';
 import { hessianByBatches } from './hessian.js';
 import { denseChain, denseChainHessian } from './dense-chain-hessian.js';
+import { layerStatistics, type FisherLabels, type LayerStatistics, type LayerStatisticsSource } from './layer-statistics.js';
+import { fisherLossScale } from './fisher-sampling.js';
 
 /**
  * One minibatch. x: [batch, ...inputShape]; targets: [batch, outputs] for 'mse', class labels as
@@ -25,7 +28,7 @@ export interface Batch {
 /** Batch statistics of every batch-norm layer, from the forward pass in training mode. */
 export type BatchNormStatistics = Map<string, { mean: tf.Tensor1D; variance: tf.Tensor1D }>;
 
-export interface ModelObjective extends Objective {
+export interface ModelObjective extends Objective, LayerStatisticsSource {
   /** batch statistics (training mode) for updating the running averages; caller owns the tensors */
   batchNormStatistics(): BatchNormStatistics;
   /** frees the cached passes; the Objective must not be used afterwards */
@@ -90,7 +93,7 @@ class RopObjective implements ModelObjective {
     if (this.bwd === null) {
       this.bwd = tidyKeep(this.callerTensors, () => {
         const rec = backwardPass(this.def.spec, this.table, f, f.gy);
-        const grad = this.table.flatten(rec.paramGrads, 1).reshape([this.size]) as tf.Tensor1D;
+        const grad = tf.reshape(this.table.flatten(rec.paramGrads, 1), [this.size]) as tf.Tensor1D;
         return { ...rec, paramGrads: new Map<string, tf.Tensor>(), grad };
       });
     }
@@ -113,7 +116,7 @@ class RopObjective implements ModelObjective {
     if (v.rank !== 1 || v.shape[0] !== this.size) {
       throw new Error(`hvp: direction must have shape [${this.size}] (the parameter count of ${this.def.spec.name}), got [${v.shape.join(', ')}]`);
     }
-    return tf.tidy(() => this.hvpBatch(v.reshape([1, this.size]) as tf.Tensor2D).reshape([this.size]) as tf.Tensor1D);
+    return tf.tidy(() => tf.reshape(this.hvpBatch(tf.reshape(v, [1, this.size]) as tf.Tensor2D), [this.size]) as tf.Tensor1D);
   }
 
   hvpBatch(vs: tf.Tensor2D): tf.Tensor2D {
@@ -154,12 +157,38 @@ class RopObjective implements ModelObjective {
     }
   }
 
+  layerStatistics(labels: FisherLabels, otherParams: readonly string[] = []): LayerStatistics {
+    const f = this.forward();
+    return layerStatistics({ def: this.def, table: this.table, forward: f, lossCache: f.lossCache, batch: this.batch }, labels, otherParams);
+  }
+
+  gaussNewtonProduct(v: tf.Tensor1D): tf.Tensor1D {
+    if (v.rank !== 1 || v.shape[0] !== this.size) {
+      throw new Error(`gaussNewtonProduct: direction must have shape [${this.size}] (the parameter count of ${this.def.spec.name}), got [${v.shape.join(', ')}]`);
+    }
+    return tf.tidy(() => tf.reshape(this.gaussNewtonProductBatch(tf.reshape(v, [1, this.size]) as tf.Tensor2D), [this.size]) as tf.Tensor1D);
+  }
+
+  gaussNewtonProductBatch(vs: tf.Tensor2D): tf.Tensor2D {
+    if (vs.rank !== 2 || vs.shape[1] !== this.size) {
+      throw new Error(`gaussNewtonProductBatch: directions must have shape [k, ${this.size}], got [${vs.shape.join(', ')}]`);
+    }
+    const f = this.forward();
+    const b = this.backward();
+    return tf.tidy(() => {
+      const dirs = this.table.directions(vs);
+      const gaussNewton = { lossScale: fisherLossScale(this.def.loss) };
+      const products = tangentPass(this.def.spec, this.table, dirs, vs.shape[0], f, b, f.lossCache, { gaussNewton });
+      return this.table.flatten(products, vs.shape[0]) as tf.Tensor2D;
+    });
+  }
+
   batchNormStatistics(): BatchNormStatistics {
     const f = this.forward();
     const out: BatchNormStatistics = new Map();
     this.def.spec.nodes.forEach((n: LayerNode, i) => {
       if (n.op === 'batchnorm') {
-        const c = f.bn[i]!;
+        const c = f.caches[i] as BatchNormCache;
         out.set(n.state, { mean: c.mean.clone(), variance: c.variance.clone() });
       }
     });

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '../util/chained-ops.js';
 import { paramOffsets, type ModelSpec } from '../models/spec.js';
 import type { ParamAccess } from './layers/types.js';
 
@@ -18,7 +17,7 @@ export class ParamTable {
     this.names = spec.params.map((p) => p.name);
     this.shapes = spec.params.map((p) => p.shape);
     this.sizes = this.names.map((n) => offsets.get(n)!.size);
-    const parts = tf.tidy(() => sliceParts(params, this.sizes).map((t, i) => t.reshape(this.shapes[i])));
+    const parts = tf.tidy(() => sliceParts(params, this.sizes).map((t, i) => tf.reshape(t, this.shapes[i])));
     parts.forEach((t) => tf.keep(t));
     this.values = new Map(this.names.map((n, i) => [n, parts[i]]));
   }
@@ -33,14 +32,18 @@ export class ParamTable {
   directions(vs: tf.Tensor2D): Map<string, tf.Tensor> {
     const k = vs.shape[0];
     const parts = sliceParts(vs, this.sizes);
-    return new Map(this.names.map((n, i) => [n, parts[i].reshape([k, ...this.shapes[i]])]));
+    return new Map(this.names.map((n, i) => [n, tf.reshape(parts[i], [k, ...this.shapes[i]])]));
   }
 
-  /** access for one pass: values, directions (if any) and a fresh accumulator */
-  access(k: number, dirs: Map<string, tf.Tensor> | null): { access: ParamAccess; sums: Map<string, tf.Tensor> } {
+  /**
+   * access for one pass: values, directions (if any) and a fresh accumulator; `wanted` limits the
+   * parameters whose gradients the pass computes (all when omitted)
+   */
+  access(k: number, dirs: Map<string, tf.Tensor> | null, wanted?: ReadonlySet<string>): { access: ParamAccess; sums: Map<string, tf.Tensor> } {
     const sums = new Map<string, tf.Tensor>();
     const access: ParamAccess = {
       k,
+      wants: (n) => wanted === undefined || wanted.has(n),
       value: (n) => this.value(n),
       direction: (n) => {
         const d = dirs?.get(n);
@@ -59,7 +62,7 @@ export class ParamTable {
   flatten(sums: Map<string, tf.Tensor>, k: number): tf.Tensor {
     const parts = this.names.map((n, i) => {
       const t = sums.get(n);
-      return t === undefined ? tf.zeros([k, this.sizes[i]]) : t.reshape([k, this.sizes[i]]);
+      return t === undefined ? tf.zeros([k, this.sizes[i]]) : tf.reshape(t, [k, this.sizes[i]]);
     });
     return tf.concat(parts, 1);
   }

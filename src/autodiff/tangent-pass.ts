@@ -1,16 +1,20 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../models/spec.js';
 import type { ParamTable } from './param-table.js';
 import type { ForwardRecord } from './forward-pass.js';
 import type { BackwardRecord } from './backward-pass.js';
-import { activationRBackward, activationRForward } from './layers/activation.js';
-import { batchNormRBackward, batchNormRForward, type BatchNormTangent } from './layers/batchnorm.js';
-import { maxPoolRBackward, maxPoolRForward } from './layers/maxpool.js';
-import { convRBackward, convRForward } from './layers/conv.js';
-import { denseRBackward, denseRForward } from './layers/dense.js';
 import { lossRBackward, type LossCache } from './layers/loss.js';
+import { kindOf, nodeInputs } from './layers/registry.js';
 import { addTangents, type Tangent } from './layers/types.js';
-import { globalAvgPoolBackward, globalAvgPoolTangent } from './layers/shape-ops.js';
+
+export interface TangentPassOptions {
+  /**
+   * The Gauss-Newton product J^T H_loss J v instead of H v: the reverse pass carries only the
+   * tangent's cotangent (the layers see no first-order gradient, so their second derivatives drop
+   * out), and H_loss R(y) is multiplied by `lossScale`.
+   */
+  gaussNewton?: { lossScale: number };
+}
 
 /**
  * Pearlmutter's R-operator for K parameter directions at once: the forward-mode tangents R(value)
@@ -19,88 +23,38 @@ import { globalAvgPoolBackward, globalAvgPoolTangent } from './layers/shape-ops.
  */
 export function tangentPass(
   spec: ModelSpec, table: ParamTable, dirs: Map<string, tf.Tensor>, k: number,
-  f: ForwardRecord, b: BackwardRecord, lossCache: LossCache,
+  f: ForwardRecord, b: BackwardRecord, lossCache: LossCache, opts: TangentPassOptions = {},
 ): Map<string, tf.Tensor> {
   const { access: p, sums } = table.access(k, dirs);
   const nodes = spec.nodes;
   const dep = f.dependsOnParams;
   const r: Tangent[] = [];
-  const bnT: (BatchNormTangent | null)[] = [];
+  const ts: unknown[] = [];
   // forward mode
   nodes.forEach((n, i) => {
-    let t: Tangent = null;
-    let bt: BatchNormTangent | null = null;
-    switch (n.op) {
-      case 'input':
-        break;
-      case 'dense':
-        t = denseRForward(f.values[n.input], r[n.input], n.weight, n.bias, p);
-        break;
-      case 'conv2d':
-        t = convRForward(f.values[n.input], r[n.input], n, p);
-        break;
-      case 'batchnorm':
-        ({ ry: t, t: bt } = batchNormRForward(f.bn[i]!, r[n.input], n, p));
-        break;
-      case 'activation':
-        t = activationRForward(f.act[i]!, r[n.input]);
-        break;
-      case 'maxpool':
-        t = maxPoolRForward(f.pool[i]!, r[n.input], n);
-        break;
-      case 'globalavgpool':
-        t = globalAvgPoolTangent(r[n.input]);
-        break;
-      case 'add':
-        t = addTangents(r[n.inputs[0]], r[n.inputs[1]]);
-        break;
-      case 'flatten':
-        t = r[n.input] === null ? null : r[n.input]!.reshape([k, ...f.values[i].shape]);
-        break;
-    }
-    r.push(t);
-    bnT.push(bt);
+    const rxs = nodeInputs(n).map((j) => r[j]);
+    const xs = nodeInputs(n).map((j) => f.values[j]);
+    const { ry, t } = kindOf(n).rForward(n, { xs, y: f.values[i], cache: f.caches[i], rxs, p });
+    r.push(ry);
+    ts.push(t);
   });
   // reverse pass of the pair
   const rg: Tangent[] = nodes.map(() => null);
-  rg[nodes.length - 1] = lossRBackward(lossCache, r[nodes.length - 1]);
-  const send = (i: number, t: Tangent) => {
-    if (dep[i]) rg[i] = addTangents(rg[i], t);
-  };
+  const gn = opts.gaussNewton;
+  const rOut = lossRBackward(lossCache, r[nodes.length - 1]);
+  rg[nodes.length - 1] = gn === undefined || gn.lossScale === 1 || rOut === null ? rOut : tf.mul(rOut, gn.lossScale);
   for (let i = nodes.length - 1; i > 0; i--) {
     const n = nodes[i];
     const gi = b.nodeGrads[i];
-    const rgi = rg[i];
     if (gi === null) continue;
-    switch (n.op) {
-      case 'dense':
-        send(n.input, denseRBackward(b.dense[i]!, r[n.input], gi, rgi, n.weight, n.bias, p, dep[n.input]));
-        break;
-      case 'conv2d':
-        send(n.input, convRBackward(f.values[n.input], r[n.input], gi, rgi, n, p, dep[n.input]));
-        break;
-      case 'batchnorm':
-        send(n.input, batchNormRBackward(f.bn[i]!, b.bnBack[i]!, bnT[i]!, gi, rgi, n, p));
-        break;
-      case 'activation':
-        send(n.input, activationRBackward(f.act[i]!, gi, r[n.input], rgi));
-        break;
-      case 'maxpool':
-        send(n.input, maxPoolRBackward(f.pool[i]!, rgi, n));
-        break;
-      case 'globalavgpool':
-        send(n.input, globalAvgPoolBackward(rgi, f.values[n.input].shape, k));
-        break;
-      case 'add':
-        send(n.inputs[0], rgi);
-        send(n.inputs[1], rgi);
-        break;
-      case 'flatten':
-        send(n.input, rgi === null ? null : rgi.reshape([k, ...f.values[n.input].shape]));
-        break;
-      case 'input':
-        break;
-    }
+    const ins = nodeInputs(n);
+    const out = kindOf(n).rBackward(n, {
+      xs: ins.map((j) => f.values[j]), y: f.values[i], cache: f.caches[i], rxs: ins.map((j) => r[j]), p,
+      back: b.backs[i], t: ts[i], gy: gn === undefined ? gi : null, rgy: rg[i], needInput: ins.map((j) => dep[j]),
+    });
+    ins.forEach((j, m) => {
+      if (dep[j]) rg[j] = addTangents(rg[j], out[m]);
+    });
   }
   return sums;
 }

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '../util/chained-ops.js';
 import { assertTapeGradients } from '../backend/index.js';
 import { hessianByBatches } from './hessian.js';
 import type { Objective } from './objective.js';

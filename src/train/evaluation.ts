@@ -98,7 +98,7 @@ export function evaluate(
           const out = predict(def.spec, table, x, running);
           const loss = tf.sum(rowLosses(def.loss, out, y).rows) as tf.Scalar;
           if (!classifier) return [loss];
-          const labels = tf.cast(y.reshape([-1]), 'int32');
+          const labels = tf.cast(tf.reshape(y, [-1]), 'int32');
           return [loss, tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), labels), 'float32')) as tf.Scalar];
         });
         losses.push(loss);

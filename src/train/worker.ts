@@ -3,7 +3,6 @@
  * parent sends, one at a time, with its own backend, datasets and store connection. SIGINT,
  * SIGTERM or losing the parent stop the current run after its step (marked interrupted) and exit.
  */
-import '../util/chained-ops.js';
 import { initBackend } from '../backend/index.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';

@@ -1,4 +1,3 @@
-import '../../src/util/chained-ops.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -32,7 +31,7 @@ async function engineHessianAndProducts(p: HvpProblem, columns: number[], k: num
     const hessian = await objective.hessian();
     const single = [];
     for (const j of columns) {
-      const e = tf.oneHot(tf.tensor1d([j], 'int32'), n).reshape([n]).toFloat() as tf.Tensor1D;
+      const e = tf.cast(tf.reshape(tf.oneHot(tf.tensor1d([j], 'int32'), n), [n]), 'float32') as tf.Tensor1D;
       const hv = objective.hvp(e);
       single.push(await hv.data());
       tf.dispose([e, hv]);

@@ -1,4 +1,3 @@
-import '../../src/util/chained-ops.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';

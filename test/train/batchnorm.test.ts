@@ -1,7 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import '../../src/util/chained-ops.js';
 import { initBackend } from '../../src/backend/index.js';
 import { modelByName } from '../../src/models/zoo.js';
 import { initParams } from '../../src/models/init.js';

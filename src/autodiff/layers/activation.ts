@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Activation } from '../../models/spec.js';
+import type { Activation, LayerNode } from '../../models/spec.js';
+import type { LayerKind } from './kind.js';
 import type { Tangent } from './types.js';
 
 /**
@@ -39,9 +40,27 @@ export function activationRForward(cache: ActivationCache, rz: Tangent): Tangent
   return rz === null ? null : tf.mul(cache.d1, rz);
 }
 
-export function activationRBackward(cache: ActivationCache, gy: tf.Tensor, rz: Tangent, rgy: Tangent): Tangent {
+/** gy null (the Gauss-Newton product) drops the term in f'' */
+export function activationRBackward(cache: ActivationCache, gy: tf.Tensor | null, rz: Tangent, rgy: Tangent): Tangent {
   const first = rgy === null ? null : tf.mul(cache.d1, rgy);
-  const second = cache.d2 === null || rz === null ? null : tf.mul(tf.mul(cache.d2, gy), rz);
+  const second = cache.d2 === null || rz === null || gy === null ? null : tf.mul(tf.mul(cache.d2, gy), rz);
   if (first === null) return second;
   return second === null ? first : tf.add(first, second);
 }
+
+type ActivationNode = Extract<LayerNode, { op: 'activation' }>;
+
+/** the output alone, without the derivative caches */
+function activationValue(fn: Activation, z: tf.Tensor): tf.Tensor {
+  return fn === 'relu' ? tf.relu(z) : fn === 'tanh' ? tf.tanh(z) : tf.sigmoid(z);
+}
+
+export const activationKind: LayerKind<ActivationNode, ActivationCache, null, null> = {
+  inputs: (n) => [n.input],
+  ownsParams: false,
+  forward: (n, [z]) => activationForward(n.fn, z),
+  predict: (n, [z]) => activationValue(n.fn, z),
+  backward: (_n, { cache, gy }) => ({ gxs: [activationBackward(cache, gy)], back: null }),
+  rForward: (_n, { cache, rxs: [rz] }) => ({ ry: activationRForward(cache, rz), t: null }),
+  rBackward: (_n, { cache, gy, rxs: [rz], rgy }) => [activationRBackward(cache, gy, rz, rgy)],
+};

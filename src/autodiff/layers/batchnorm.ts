@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BATCHNORM_EPS } from '../../models/spec.js';
+import { BATCHNORM_EPS, type LayerNode } from '../../models/spec.js';
+import type { LayerKind } from './kind.js';
 import type { ParamAccess, Tangent } from './types.js';
 
 /**
@@ -55,8 +56,8 @@ export function batchNormBackward(
 ): { gx: tf.Tensor; back: BatchNormBackwardCache } {
   const axes = reducedAxes(gy.rank, 0);
   const xh = cache.xh;
-  p.accumulate(a.scale, tf.sum(tf.mul(gy, xh), axes));
-  p.accumulate(a.offset, tf.sum(gy, axes));
+  if (p.wants(a.scale)) p.accumulate(a.scale, tf.sum(tf.mul(gy, xh), axes));
+  if (p.wants(a.offset)) p.accumulate(a.offset, tf.sum(gy, axes));
   const u = tf.mul(gy, p.value(a.scale));
   const meanXhU = tf.mean(tf.mul(xh, u), axes);
   const pu = tf.sub(tf.sub(u, tf.mean(u, axes)), tf.mul(xh, meanXhU));
@@ -74,7 +75,7 @@ export function batchNormRForward(cache: BatchNormCache, rx: Tangent, a: BatchNo
   const xh = cache.xh;
   const c = xh.shape[xh.rank - 1];
   const bshape = [k, ...Array(xh.rank - 1).fill(1), c];
-  let ry = tf.add(tf.mul(xh, p.direction(a.scale).reshape(bshape)), p.direction(a.offset).reshape(bshape));
+  let ry = tf.add(tf.mul(xh, tf.reshape(p.direction(a.scale), bshape)), tf.reshape(p.direction(a.offset), bshape));
   if (rx === null) return { ry, t: { rxh: null, meanXhRx: null } };
   const axes = reducedAxes(rx.rank, 1);
   const meanXhRx = tf.mean(tf.mul(xh, rx), axes, true);
@@ -83,9 +84,10 @@ export function batchNormRForward(cache: BatchNormCache, rx: Tangent, a: BatchNo
   return { ry, t: { rxh, meanXhRx } };
 }
 
+/** R(g_x), accumulating R(g_gamma), R(g_beta); gy null (the Gauss-Newton product) drops the terms in g_y */
 export function batchNormRBackward(
-  cache: BatchNormCache, back: BatchNormBackwardCache, t: BatchNormTangent, gy: tf.Tensor, rgy: Tangent, a: BatchNormArgs, p: ParamAccess,
-): tf.Tensor {
+  cache: BatchNormCache, back: BatchNormBackwardCache, t: BatchNormTangent, gy: tf.Tensor | null, rgy: Tangent, a: BatchNormArgs, p: ParamAccess,
+): Tangent {
   const k = p.k;
   const xh = cache.xh;
   const s = cache.s;
@@ -94,7 +96,7 @@ export function batchNormRBackward(
   const bshape = [k, ...Array(xh.rank - 1).fill(1), c];
   const scale = p.value(a.scale);
   // R(g_gamma), R(g_beta)
-  let rgGamma: tf.Tensor | null = t.rxh === null ? null : tf.sum(tf.mul(gy, t.rxh), axes);
+  let rgGamma: tf.Tensor | null = t.rxh === null || gy === null ? null : tf.sum(tf.mul(gy, t.rxh), axes);
   if (rgy !== null) {
     const fromRgy = tf.sum(tf.mul(rgy, xh), axes);
     rgGamma = rgGamma === null ? fromRgy : tf.add(rgGamma, fromRgy);
@@ -102,11 +104,12 @@ export function batchNormRBackward(
   }
   if (rgGamma !== null) p.accumulate(a.scale, rgGamma);
   // R(u) = gamma R(g_y) + V_gamma g_y
-  let ru = tf.mul(gy, p.direction(a.scale).reshape(bshape));
-  if (rgy !== null) ru = tf.add(ru, tf.mul(rgy, scale));
+  let ru: Tangent = gy === null ? null : tf.mul(gy, tf.reshape(p.direction(a.scale), bshape));
+  if (rgy !== null) ru = ru === null ? tf.mul(rgy, scale) : tf.add(ru, tf.mul(rgy, scale));
+  if (ru === null) return null;
   const pru = tf.sub(tf.sub(ru, tf.mean(ru, axes, true)), tf.mul(xh, tf.mean(tf.mul(xh, ru), axes, true)));
   let rgx = tf.mul(pru, s);
-  if (t.rxh !== null && t.meanXhRx !== null) {
+  if (t.rxh !== null && t.meanXhRx !== null && gy !== null) {
     const u = tf.mul(gy, scale);
     const rs = tf.mul(tf.neg(tf.square(s)), t.meanXhRx);
     const rP = tf.add(tf.mul(t.rxh, back.meanXhU), tf.mul(xh, tf.mean(tf.mul(t.rxh, u), axes, true)));
@@ -114,3 +117,24 @@ export function batchNormRBackward(
   }
   return rgx;
 }
+
+type BatchNormNode = Extract<LayerNode, { op: 'batchnorm' }>;
+
+export const batchNormKind: LayerKind<BatchNormNode, BatchNormCache, BatchNormBackwardCache, BatchNormTangent> = {
+  inputs: (n) => [n.input],
+  ownsParams: true,
+  forward: (n, [x], p) => batchNormForward(x, n, p),
+  predict: (n, [x], p, running) => {
+    if (running === undefined) return batchNormForward(x, n, p).y;
+    const r = running.get(n.state);
+    if (!r) throw new Error(`no running statistics for batch-norm layer ${n.state}`);
+    return batchNormInference(x, r.mean, r.variance, p.value(n.scale), p.value(n.offset));
+  },
+  backward: (n, { cache, gy, p }) => {
+    const { gx, back } = batchNormBackward(cache, gy, n, p);
+    return { gxs: [gx], back };
+  },
+  rForward: (n, { cache, rxs: [rx], p }) => batchNormRForward(cache, rx, n, p),
+  rBackward: (n, { cache, back, t, gy, rgy, p }) => [batchNormRBackward(cache, back, t, gy, rgy, n, p)],
+  kfac: { block: 'batchnorm', params: (n) => [n.scale, n.offset], inputs: (_n, _xs, cache) => cache.xh },
+};

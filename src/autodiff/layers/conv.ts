@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from '../../backend/conv-backprop-filter.js';
-import type { Padding } from '../../models/spec.js';
+import type { LayerNode, Padding } from '../../models/spec.js';
+import type { LayerKind } from './kind.js';
 import { mergeK, type ParamAccess, type Tangent } from './types.js';
 
 /**
@@ -35,31 +36,31 @@ function filterShape(w: tf.Tensor): [number, number, number, number] {
 /** [K, B, H, W, C] -> [B, H, W, K*C] */
 function foldKIntoChannels(t: tf.Tensor): T4 {
   const [k, b, h, w, ch] = t.shape;
-  return t.transpose([1, 2, 3, 0, 4]).reshape([b, h, w, k * ch]);
+  return tf.reshape(tf.transpose(t, [1, 2, 3, 0, 4]), [b, h, w, k * ch]);
 }
 
 /** [B, H, W, K*C] -> [K, B, H, W, C] */
 function unfoldKFromChannels(t: tf.Tensor, k: number): tf.Tensor {
   const [b, h, w, kc] = t.shape;
-  return t.reshape([b, h, w, k, kc / k]).transpose([3, 0, 1, 2, 4]);
+  return tf.transpose(tf.reshape(t, [b, h, w, k, kc / k]), [3, 0, 1, 2, 4]);
 }
 
 /** [K, kh, kw, ci, co] -> [kh, kw, ci, K*co] (directions side by side as output channels) */
 function foldKIntoOutChannels(v: tf.Tensor): T4 {
   const [k, kh, kw, ci, co] = v.shape;
-  return v.transpose([1, 2, 3, 0, 4]).reshape([kh, kw, ci, k * co]);
+  return tf.reshape(tf.transpose(v, [1, 2, 3, 0, 4]), [kh, kw, ci, k * co]);
 }
 
 /** [K, kh, kw, ci, co] -> [kh, kw, K*ci, co] (directions stacked as input channels) */
 function foldKIntoInChannels(v: tf.Tensor): T4 {
   const [k, kh, kw, ci, co] = v.shape;
-  return v.transpose([1, 2, 0, 3, 4]).reshape([kh, kw, k * ci, co]);
+  return tf.reshape(tf.transpose(v, [1, 2, 0, 3, 4]), [kh, kw, k * ci, co]);
 }
 
 export function convBackward(a: tf.Tensor, gz: tf.Tensor, c: ConvArgs, p: ParamAccess, needInput: boolean): tf.Tensor | null {
   const w = p.value(c.filter) as T4;
-  p.accumulate(c.filter, conv2dBackpropFilter(a as T4, gz as T4, filterShape(w), c.stride, c.padding));
-  if (c.bias) p.accumulate(c.bias, tf.sum(gz, [0, 1, 2]));
+  if (p.wants(c.filter)) p.accumulate(c.filter, conv2dBackpropFilter(a as T4, gz as T4, filterShape(w), c.stride, c.padding));
+  if (c.bias && p.wants(c.bias)) p.accumulate(c.bias, tf.sum(gz, [0, 1, 2]));
   return needInput ? tf.conv2dTranspose(gz as T4, w, a.shape as [number, number, number, number], c.stride, c.padding) : null;
 }
 
@@ -70,24 +71,25 @@ export function convRForward(a: tf.Tensor, ra: Tangent, c: ConvArgs, p: ParamAcc
   const co = w.shape[3];
   let rz: tf.Tensor;
   if (k === 1) {
-    const v0 = v.reshape(w.shape) as T4;
+    const v0 = tf.reshape(v, w.shape) as T4;
     rz = ra === null
       ? tf.conv2d(a as T4, v0, c.stride, c.padding)
-      : tf.conv2d(tf.concat([a, ra.reshape(a.shape)], 3) as T4, tf.concat([v0, w], 2) as T4, c.stride, c.padding);
-    rz = rz.reshape([1, ...rz.shape]);
+      : tf.conv2d(tf.concat([a, tf.reshape<tf.Rank>(ra, a.shape)], 3) as T4, tf.concat([v0, w], 2) as T4, c.stride, c.padding);
+    rz = tf.reshape(rz, [1, ...rz.shape]);
   } else {
     rz = unfoldKFromChannels(tf.conv2d(a as T4, foldKIntoOutChannels(v), c.stride, c.padding), k);
     if (ra !== null) {
       const t = tf.conv2d(mergeK(ra) as T4, w, c.stride, c.padding);
-      rz = tf.add(rz, t.reshape([k, a.shape[0], ...t.shape.slice(1)]));
+      rz = tf.add(rz, tf.reshape(t, [k, a.shape[0], ...t.shape.slice(1)]));
     }
   }
-  if (c.bias) rz = tf.add(rz, p.direction(c.bias).reshape([k, 1, 1, 1, co]));
+  if (c.bias) rz = tf.add(rz, tf.reshape(p.direction(c.bias), [k, 1, 1, 1, co]));
   return rz;
 }
 
+/** R(g_a), accumulating R(g_W), R(g_b); gz null (the Gauss-Newton product) drops the terms in g_z */
 export function convRBackward(
-  a: tf.Tensor, ra: Tangent, gz: tf.Tensor, rgz: Tangent, c: ConvArgs, p: ParamAccess, needInput: boolean,
+  a: tf.Tensor, ra: Tangent, gz: tf.Tensor | null, rgz: Tangent, c: ConvArgs, p: ParamAccess, needInput: boolean,
 ): Tangent {
   const k = p.k;
   const w = p.value(c.filter) as T4;
@@ -96,28 +98,29 @@ export function convRBackward(
   const [kh, kw, ci, co] = fshape;
   const aShape = a.shape as [number, number, number, number];
   const [batch] = aShape;
+  const gzShape = (gz?.shape ?? (rgz === null ? [] : [batch, ...rgz.shape.slice(-3)])) as [number, number, number, number];
   // R(g_W) = F(R(a), g_z) + F(a, R(g_z))
   if (k === 1) {
     let rgw: tf.Tensor | null = null;
-    if (ra !== null && rgz !== null) {
-      const xs = tf.concat([a, ra.reshape(aShape)], 0) as T4;
-      const dys = tf.concat([rgz.reshape(gz.shape), gz], 0) as T4;
+    if (ra !== null && gz !== null && rgz !== null) {
+      const xs = tf.concat([a, tf.reshape(ra, aShape)], 0) as T4;
+      const dys = tf.concat([tf.reshape(rgz, gzShape) as T4, gz as T4], 0) as T4;
       rgw = conv2dBackpropFilter(xs, dys, fshape, c.stride, c.padding);
     } else if (rgz !== null) {
-      rgw = conv2dBackpropFilter(a as T4, rgz.reshape(gz.shape) as T4, fshape, c.stride, c.padding);
-    } else if (ra !== null) {
-      rgw = conv2dBackpropFilter(ra.reshape(aShape) as T4, gz as T4, fshape, c.stride, c.padding);
+      rgw = conv2dBackpropFilter(a as T4, tf.reshape(rgz, gzShape) as T4, fshape, c.stride, c.padding);
+    } else if (ra !== null && gz !== null) {
+      rgw = conv2dBackpropFilter(tf.reshape(ra, aShape) as T4, gz as T4, fshape, c.stride, c.padding);
     }
-    if (rgw !== null) p.accumulate(c.filter, rgw.reshape([1, ...fshape]));
+    if (rgw !== null) p.accumulate(c.filter, tf.reshape(rgw, [1, ...fshape]));
   } else {
     let rgw: tf.Tensor | null = null;
     if (rgz !== null) {
       const t = conv2dBackpropFilter(a as T4, foldKIntoChannels(rgz), [kh, kw, ci, k * co], c.stride, c.padding);
-      rgw = t.reshape([kh, kw, ci, k, co]).transpose([3, 0, 1, 2, 4]);
+      rgw = tf.transpose(tf.reshape(t, [kh, kw, ci, k, co]), [3, 0, 1, 2, 4]);
     }
-    if (ra !== null) {
+    if (ra !== null && gz !== null) {
       const t = conv2dBackpropFilter(foldKIntoChannels(ra), gz as T4, [kh, kw, k * ci, co], c.stride, c.padding);
-      const u = t.reshape([kh, kw, k, ci, co]).transpose([2, 0, 1, 3, 4]);
+      const u = tf.transpose(tf.reshape(t, [kh, kw, k, ci, co]), [2, 0, 1, 3, 4]);
       rgw = rgw === null ? u : tf.add(rgw, u);
     }
     if (rgw !== null) p.accumulate(c.filter, rgw);
@@ -125,19 +128,37 @@ export function convRBackward(
   if (c.bias && rgz !== null) p.accumulate(c.bias, tf.sum(rgz, [1, 2, 3]));
   if (!needInput) return null;
   // R(g_a) = conv^T(R(g_z), W) + conv^T(g_z, V_W)
+  if (gz === null) {
+    if (rgz === null) return null;
+    const t = tf.conv2dTranspose(mergeK(rgz) as T4, w, [k * batch, aShape[1], aShape[2], ci], c.stride, c.padding);
+    return tf.reshape(t, [k, ...aShape]);
+  }
   if (k === 1) {
-    const v0 = v.reshape(fshape) as T4;
+    const v0 = tf.reshape(v, fshape) as T4;
     const out = rgz === null
       ? tf.conv2dTranspose(gz as T4, v0, aShape, c.stride, c.padding)
-      : tf.conv2dTranspose(tf.concat([rgz.reshape(gz.shape), gz], 3) as T4, tf.concat([w, v0], 3) as T4, aShape, c.stride, c.padding);
-    return out.reshape([1, ...aShape]);
+      : tf.conv2dTranspose(tf.concat([tf.reshape<tf.Rank>(rgz, gz.shape), gz], 3) as T4, tf.concat([w, v0], 3) as T4, aShape, c.stride, c.padding);
+    return tf.reshape(out, [1, ...aShape]);
   }
   const [, h, wd] = aShape;
   let rga = unfoldKFromChannels(
     tf.conv2dTranspose(gz as T4, foldKIntoInChannels(v), [batch, h, wd, k * ci], c.stride, c.padding), k);
   if (rgz !== null) {
     const t = tf.conv2dTranspose(mergeK(rgz) as T4, w, [k * batch, h, wd, ci], c.stride, c.padding);
-    rga = tf.add(rga, t.reshape([k, ...aShape]));
+    rga = tf.add(rga, tf.reshape(t, [k, ...aShape]));
   }
   return rga;
 }
+
+type ConvNode = Extract<LayerNode, { op: 'conv2d' }>;
+
+export const convKind: LayerKind<ConvNode, null, null, null> = {
+  inputs: (n) => [n.input],
+  ownsParams: true,
+  forward: (n, [a], p) => ({ y: convForward(a, n, p), cache: null }),
+  predict: (n, [a], p) => convForward(a, n, p),
+  backward: (n, { xs: [a], gy, p, needInput: [need] }) => ({ gxs: [convBackward(a, gy, n, p, need)], back: null }),
+  rForward: (n, { xs: [a], rxs: [ra], p }) => ({ ry: convRForward(a, ra, n, p), t: null }),
+  rBackward: (n, { xs: [a], rxs: [ra], gy, rgy, p, needInput: [need] }) => [convRBackward(a, ra, gy, rgy, n, p, need)],
+  kfac: { block: 'conv2d', params: (n) => (n.bias ? [n.filter, n.bias] : [n.filter]), inputs: (_n, [a]) => a },
+};

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayerNode } from '../../models/spec.js';
+import type { LayerKind } from './kind.js';
 import { mergeK, type ParamAccess, type Tangent } from './types.js';
 
 /**
@@ -32,12 +34,12 @@ const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.T
 /** [K, r, c] -> [r, K*c] */
 const foldColumns = (x: tf.Tensor) => {
   const [k, r, c] = x.shape as number[];
-  return tf.transpose(x, [1, 0, 2]).reshape([r, k * c]);
+  return tf.reshape(tf.transpose(x, [1, 0, 2]), [r, k * c]);
 };
 /** [r, K*c] -> [K, r, c] */
 const unfoldColumns = (x: tf.Tensor, k: number) => {
   const [r, kc] = x.shape as number[];
-  return tf.transpose(x.reshape([r, k, kc / k]), [1, 0, 2]);
+  return tf.transpose(tf.reshape(x, [r, k, kc / k]), [1, 0, 2]);
 };
 
 export function denseForward(a: tf.Tensor, w: tf.Tensor, b: tf.Tensor | undefined): tf.Tensor {
@@ -47,8 +49,8 @@ export function denseForward(a: tf.Tensor, w: tf.Tensor, b: tf.Tensor | undefine
 export function denseBackward(
   o: DenseOperands, gz: tf.Tensor, weight: string, bias: string | undefined, p: ParamAccess, needInput: boolean,
 ): tf.Tensor | null {
-  p.accumulate(weight, mm(o.aT, gz));
-  if (bias) p.accumulate(bias, tf.sum(gz, 0));
+  if (p.wants(weight)) p.accumulate(weight, mm(o.aT, gz));
+  if (bias && p.wants(bias)) p.accumulate(bias, tf.sum(gz, 0));
   return needInput ? mm(gz, o.wT!) : null;
 }
 
@@ -61,19 +63,20 @@ export function denseRForward(a: tf.Tensor, ra: Tangent, weight: string, bias: s
   let rz: tf.Tensor;
   if (k === 1) {
     // two products and an add: cheaper than concatenating operands (wasm's Concat runs in JavaScript)
-    rz = mm(a, vw.reshape(w.shape));
-    if (ra !== null) rz = tf.add(rz, mm(ra.reshape(a.shape), w));
-    rz = rz.reshape([1, batch, units]);
+    rz = mm(a, tf.reshape(vw, w.shape));
+    if (ra !== null) rz = tf.add(rz, mm(tf.reshape(ra, a.shape), w));
+    rz = tf.reshape(rz, [1, batch, units]);
   } else {
     rz = unfoldColumns(mm(a, foldColumns(vw)), k);
-    if (ra !== null) rz = tf.add(rz, mm(mergeK(ra), w).reshape([k, batch, units]));
+    if (ra !== null) rz = tf.add(rz, tf.reshape(mm(mergeK(ra), w), [k, batch, units]));
   }
-  if (bias) rz = tf.add(rz, p.direction(bias).reshape([k, 1, units]));
+  if (bias) rz = tf.add(rz, tf.reshape(p.direction(bias), [k, 1, units]));
   return rz;
 }
 
+/** R(g_a), accumulating R(g_W), R(g_b); gz null (the Gauss-Newton product) drops the terms in g_z */
 export function denseRBackward(
-  o: DenseOperands, ra: Tangent, gz: tf.Tensor, rgz: Tangent, weight: string, bias: string | undefined,
+  o: DenseOperands, ra: Tangent, gz: tf.Tensor | null, rgz: Tangent, weight: string, bias: string | undefined,
   p: ParamAccess, needInput: boolean,
 ): Tangent {
   const k = p.k;
@@ -82,17 +85,17 @@ export function denseRBackward(
   // R(g_W) = a^T R(g_z) + R(a)^T g_z
   if (k === 1) {
     let rgw: tf.Tensor | null = null;
-    if (rgz !== null) rgw = mm(o.aT, rgz.reshape([batch, units]));
-    if (ra !== null) {
-      const t = mm(tf.transpose(ra.reshape([batch, d])), gz);
+    if (rgz !== null) rgw = mm(o.aT, tf.reshape(rgz, [batch, units]));
+    if (ra !== null && gz !== null) {
+      const t = mm(tf.transpose(tf.reshape(ra, [batch, d])), gz);
       rgw = rgw === null ? t : tf.add(rgw, t);
     }
-    if (rgw !== null) p.accumulate(weight, rgw.reshape([1, d, units]));
+    if (rgw !== null) p.accumulate(weight, tf.reshape(rgw, [1, d, units]));
   } else {
     let rgw: tf.Tensor | null = null;
     if (rgz !== null) rgw = unfoldColumns(mm(o.aT, foldColumns(rgz)), k);
-    if (ra !== null) {
-      const t = mm(tf.transpose(ra, [0, 2, 1]).reshape([k * d, batch]), gz).reshape([k, d, units]);
+    if (ra !== null && gz !== null) {
+      const t = tf.reshape(mm(tf.reshape(tf.transpose(ra, [0, 2, 1]), [k * d, batch]), gz), [k, d, units]);
       rgw = rgw === null ? t : tf.add(rgw, t);
     }
     if (rgw !== null) p.accumulate(weight, rgw);
@@ -101,13 +104,30 @@ export function denseRBackward(
   if (!needInput) return null;
   // R(g_a) = R(g_z) W^T + g_z V_W^T
   const vw = p.direction(weight);
+  if (gz === null) return rgz === null ? null : tf.reshape(mm(mergeK(rgz), o.wT!), [k, batch, d]);
   if (k === 1) {
-    const vT = tf.transpose(vw.reshape([d, units]));
+    const vT = tf.transpose(tf.reshape(vw, [d, units]));
     let out = mm(gz, vT);
-    if (rgz !== null) out = tf.add(out, mm(rgz.reshape([batch, units]), o.wT!));
-    return out.reshape([1, batch, d]);
+    if (rgz !== null) out = tf.add(out, mm(tf.reshape(rgz, [batch, units]), o.wT!));
+    return tf.reshape(out, [1, batch, d]);
   }
   let rga = unfoldColumns(mm(gz, foldColumns(tf.transpose(vw, [0, 2, 1]))), k);
-  if (rgz !== null) rga = tf.add(rga, mm(mergeK(rgz), o.wT!).reshape([k, batch, d]));
+  if (rgz !== null) rga = tf.add(rga, tf.reshape(mm(mergeK(rgz), o.wT!), [k, batch, d]));
   return rga;
 }
+
+type DenseNode = Extract<LayerNode, { op: 'dense' }>;
+
+export const denseKind: LayerKind<DenseNode, null, DenseOperands, null> = {
+  inputs: (n) => [n.input],
+  ownsParams: true,
+  forward: (n, [a], p) => ({ y: denseForward(a, p.value(n.weight), n.bias ? p.value(n.bias) : undefined), cache: null }),
+  predict: (n, [a], p) => denseForward(a, p.value(n.weight), n.bias ? p.value(n.bias) : undefined),
+  backward: (n, { xs: [a], gy, p, needInput: [need] }) => {
+    const back = denseOperands(a, p.value(n.weight), need);
+    return { gxs: [denseBackward(back, gy, n.weight, n.bias, p, need)], back };
+  },
+  rForward: (n, { xs: [a], rxs: [ra], p }) => ({ ry: denseRForward(a, ra, n.weight, n.bias, p), t: null }),
+  rBackward: (n, { back, rxs: [ra], gy, rgy, p, needInput: [need] }) => [denseRBackward(back, ra, gy, rgy, n.weight, n.bias, p, need)],
+  kfac: { block: 'dense', params: (n) => (n.bias ? [n.weight, n.bias] : [n.weight]), inputs: (_n, [a]) => a },
+};

@@ -17,16 +17,16 @@ export interface LossCache {
 }
 
 export function rowWeights(mask: tf.Tensor1D): tf.Tensor {
-  return tf.div(mask, tf.sum(mask)).reshape([-1, 1]);
+  return tf.reshape(tf.div(mask, tf.sum(mask)), [-1, 1]);
 }
 
 /** per-row loss values [B] (unweighted) and the softmax probabilities for 'ce' */
 export function rowLosses(kind: LossKind, y: tf.Tensor, targets: tf.Tensor): { rows: tf.Tensor; probs?: tf.Tensor; onehot?: tf.Tensor } {
   if (kind === 'mse') {
-    return { rows: tf.mul(0.5, tf.sum(tf.square(tf.sub(y, targets.reshape(y.shape))), 1)) };
+    return { rows: tf.mul(0.5, tf.sum(tf.square(tf.sub(y, tf.reshape(targets, y.shape))), 1)) };
   }
   const classes = y.shape[1]!;
-  const onehot = tf.oneHot(tf.cast(targets.reshape([-1]), 'int32'), classes).toFloat();
+  const onehot = tf.cast(tf.oneHot(tf.cast(tf.reshape(targets, [-1]), 'int32'), classes), 'float32');
   const max = tf.max(y, 1, true);
   const shifted = tf.sub(y, max);
   const lse = tf.log(tf.sum(tf.exp(shifted), 1, true));
@@ -38,9 +38,9 @@ export function rowLosses(kind: LossKind, y: tf.Tensor, targets: tf.Tensor): { r
 export function lossForward(kind: LossKind, y: tf.Tensor, targets: tf.Tensor, mask: tf.Tensor1D): { loss: tf.Scalar; gy: tf.Tensor; cache: LossCache } {
   const weights = rowWeights(mask);
   const { rows, probs, onehot } = rowLosses(kind, y, targets);
-  const loss = tf.sum(tf.mul(rows, weights.reshape([-1]))) as tf.Scalar;
+  const loss = tf.sum(tf.mul(rows, tf.reshape(weights, [-1]))) as tf.Scalar;
   const gy = kind === 'mse'
-    ? tf.mul(tf.sub(y, targets.reshape(y.shape)), weights)
+    ? tf.mul(tf.sub(y, tf.reshape(targets, y.shape)), weights)
     : tf.mul(tf.sub(probs!, onehot!), weights);
   return { loss, gy, cache: { kind, weights, probs } };
 }

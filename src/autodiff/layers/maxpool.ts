@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { samePads, spatialOut, type Padding } from '../../models/spec.js';
+import { samePads, spatialOut, type LayerNode, type Padding } from '../../models/spec.js';
+import type { LayerKind } from './kind.js';
 import { mergeK, splitK, type Tangent } from './types.js';
 
 /**
@@ -78,9 +79,9 @@ function scatter(us: tf.Tensor[], a: MaxPoolArgs, inShape: number[]): tf.Tensor 
   for (let di = 0; di < a.size; di++) {
     for (let dj = 0; dj < a.size; dj++, o++) {
       // place u at rows di + i*s, columns dj + j*s
-      const spread = tf
-        .pad(us[o].reshape([n, outH, 1, outW, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]])
-        .reshape([n, outH * s, outW * s, c]);
+      const spread = tf.reshape(
+        tf.pad(tf.reshape(us[o], [n, outH, 1, outW, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]),
+        [n, outH * s, outW * s, c]);
       const placed = tf.pad(spread, [[0, 0], [di, canvasH - di - outH * s], [dj, canvasW - dj - outW * s], [0, 0]]);
       sum = sum === null ? placed : tf.add(sum, placed);
     }
@@ -116,3 +117,15 @@ export function maxPoolRBackward(cache: MaxPoolCache, rgy: Tangent, a: MaxPoolAr
   const out = scatter(cache.masks.map((m) => mergeK(tf.mul(m, rgy))), a, [k * b, h, w, c]);
   return splitK(out, k);
 }
+
+type MaxPoolNode = Extract<LayerNode, { op: 'maxpool' }>;
+
+export const maxPoolKind: LayerKind<MaxPoolNode, MaxPoolCache, null, null> = {
+  inputs: (n) => [n.input],
+  ownsParams: false,
+  forward: (n, [x]) => maxPoolForward(x, n),
+  predict: (n, [x]) => tf.maxPool(x as tf.Tensor4D, n.size, n.stride, n.padding),
+  backward: (n, { cache, gy, needInput: [need] }) => ({ gxs: [need ? maxPoolBackward(cache, gy, n) : null], back: null }),
+  rForward: (n, { cache, rxs: [rx] }) => ({ ry: maxPoolRForward(cache, rx, n), t: null }),
+  rBackward: (n, { cache, rgy }) => [maxPoolRBackward(cache, rgy, n)],
+};

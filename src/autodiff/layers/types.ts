@@ -1,5 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import '../../util/chained-ops.js';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Conventions of the hand-written Pearlmutter R-operator pass:
@@ -19,6 +18,8 @@ export interface ParamAccess {
   direction(name: string): tf.Tensor;
   /** accumulate into the gradient (or curvature product) of a parameter */
   accumulate(name: string, t: tf.Tensor): void;
+  /** whether this pass wants the gradient of a parameter (a pass for layer statistics may want none) */
+  wants(name: string): boolean;
   /** number of directions */
   readonly k: number;
 }
@@ -26,15 +27,15 @@ export interface ParamAccess {
 export function addTangents(a: Tangent, b: Tangent): Tangent {
   if (a === null) return b;
   if (b === null) return a;
-  return a.add(b);
+  return tf.add(a, b);
 }
 
 /** [K, B, ...rest] -> [K*B, ...rest] */
 export function mergeK(t: tf.Tensor): tf.Tensor {
-  return t.reshape([(t.shape[0] as number) * (t.shape[1] as number), ...t.shape.slice(2)]);
+  return tf.reshape(t, [(t.shape[0] as number) * (t.shape[1] as number), ...t.shape.slice(2)]);
 }
 
 /** [K*B, ...rest] -> [K, B, ...rest] */
 export function splitK(t: tf.Tensor, k: number): tf.Tensor {
-  return t.reshape([k, (t.shape[0] as number) / k, ...t.shape.slice(1)]);
+  return tf.reshape(t, [k, (t.shape[0] as number) / k, ...t.shape.slice(1)]);
 }

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../src/backend/index.js';
+import { piDampedInverses } from '../../../src/optim/kfac/pi-damping.js';
+import { hostSpdInverse, spdInverse } from '../../../src/optim/kfac/spd-inverse.js';
+import { MovingAverage } from '../../../src/optim/kfac/moving-average.js';
+import { Rng } from '../../../src/util/random.js';
+import { matmul } from './helpers/net64.js';
+import { inverse64, piInverses64, relError } from './helpers/brute-force.js';
+
+/** random SPD matrix X X^T / m + shift I, float64 row-major */
+function spd(n: number, seed: number, shift = 0): Float64Array {
+  const rng = new Rng(seed);
+  const m = n + 3;
+  const x = Float64Array.from({ length: n * m }, () => rng.normal());
+  const a = matmul(x, x, n, m, n, false, true).map((v) => v / m);
+  for (let i = 0; i < n; i++) a[i * n + i] += shift;
+  return a;
+}
+
+const dataOf = async (t: tf.Tensor) => Array.from(await t.data());
+
+test('hostSpdInverse is the float64 inverse, and refuses a matrix that is not positive definite', () => {
+  const a = spd(9, 1, 0.1);
+  assert.ok(relError(hostSpdInverse(a, 9), inverse64(a, 9)) < 1e-12);
+  assert.throws(() => hostSpdInverse([1, 2, 2, 1], 2, 'test factor'), /test factor is not positive definite \(pivot 1/);
+});
+
+for (const backend of ['cpu', 'wasm']) {
+  test(`${backend}: spdInverse on the backend (recursive Schur complements, host leaves) matches float64`, async () => {
+    await initBackend(backend);
+    for (const [n, leaf] of [[5, 8], [37, 8], [130, 32]]) {
+      const a = spd(n, n, 0.05);
+      const m = tf.tensor2d(Float32Array.from(a), [n, n]);
+      const inv = spdInverse(m, leaf);
+      const err = relError(await inv.data(), inverse64(a, n));
+      assert.ok(err < 1e-4, `n ${n}, leaf ${leaf}: relative error ${err}`);
+      tf.dispose([m, inv]);
+    }
+  });
+}
+
+test('pi-damped inverses: the general case, host and backend, equal the float64 definition', async () => {
+  await initBackend('cpu');
+  const [dA, dG] = [7, 4];
+  const a64 = spd(dA, 2);
+  const g64 = spd(dG, 3);
+  const a = tf.tensor2d(Float32Array.from(a64), [dA, dA]);
+  const g = tf.tensor2d(Float32Array.from(g64), [dG, dG]);
+  for (const hostMaxSize of [128, 2]) {
+    for (const damping of [1e-4, 0.1, 10]) {
+      const got = piDampedInverses(a, g, damping, { hostMaxSize });
+      const want = piInverses64(a64, dA, g64, dG, damping);
+      assert.ok(relError(await dataOf(got.aInv), want.aInv) < 1e-5, `A^-1, damping ${damping}, host max ${hostMaxSize}`);
+      assert.ok(relError(await dataOf(got.gInv), want.gInv) < 1e-5, `G^-1, damping ${damping}, host max ${hostMaxSize}`);
+      tf.dispose([got.aInv, got.gInv]);
+    }
+  }
+  tf.dispose([a, g]);
+});
+
+test('pi-damped inverses: the special cases (1x1 G, 1x1 A, both 1x1, a zero factor)', async () => {
+  await initBackend('cpu');
+  const lambda = 0.01;
+  const a64 = spd(3, 4);
+  const trA = a64[0] + a64[4] + a64[8];
+  const a = tf.tensor2d(Float32Array.from(a64), [3, 3]);
+  const g1 = tf.tensor2d([[2.5]]);
+  // 1x1 G: G^-1 = 1/scale, A^-1 = (A/trA + lambda/scale I)^-1: their product is exactly (2.5 A + lambda I)^-1
+  const r = piDampedInverses(a, g1, lambda);
+  const scale = trA * 2.5;
+  assert.ok(Math.abs((await dataOf(r.gInv))[0] - 1 / scale) < 1e-6 / scale);
+  const exact = inverse64(a64.map((v, i) => 2.5 * v + (i % 4 === 0 ? lambda : 0)), 3);
+  const product = (await dataOf(r.aInv)).map((v) => v / scale);
+  assert.ok(relError(product, exact) < 1e-5);
+  // 1x1 A: symmetric
+  const s = piDampedInverses(g1, a, lambda);
+  assert.ok(Math.abs((await dataOf(s.aInv))[0] - 1 / scale) < 1e-6 / scale);
+  assert.ok(relError((await dataOf(s.gInv)).map((v) => v / scale), exact) < 1e-5);
+  // both 1x1: (a g + lambda)^-1 split evenly
+  const t = piDampedInverses(tf.tensor2d([[3]]), g1, lambda);
+  const each = 1 / Math.sqrt(7.5 + lambda);
+  assert.ok(Math.abs((await dataOf(t.aInv))[0] - each) < 1e-6 && Math.abs((await dataOf(t.gInv))[0] - each) < 1e-6);
+  // a zero factor (scale 0): I / sqrt(lambda) for both
+  const z = piDampedInverses(a, tf.zeros([2, 2]) as tf.Tensor2D, lambda);
+  const eye = (n: number) => Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 / Math.sqrt(lambda) : 0));
+  assert.ok(relError(await dataOf(z.aInv), eye(3)) < 1e-6 && relError(await dataOf(z.gInv), eye(2)) < 1e-6);
+  assert.throws(() => piDampedInverses(a, g1, 0), /damping must be positive/);
+  tf.dispose([a, g1, r.aInv, r.gInv, s.aInv, s.gInv, t.aInv, t.gInv, z.aInv, z.gInv]);
+});
+
+test('the moving average is bias-corrected: weight <- ema w + 1, raw <- ema raw + stats, value = raw / weight', async () => {
+  await initBackend('cpu');
+  const ema = 0.9;
+  const avg = new MovingAverage();
+  const seen: number[] = [];
+  for (const x of [4, 1, 7, 2]) {
+    avg.update(tf.scalar(x), ema);
+    seen.push(x);
+    const weights = seen.map((_, i) => ema ** (seen.length - 1 - i));
+    const want = seen.reduce((s, v, i) => s + weights[i] * v, 0) / weights.reduce((s, w) => s + w, 0);
+    const v = avg.value();
+    assert.ok(Math.abs((await v.data())[0] - want) < 1e-5, `after ${seen.length}: ${want}`);
+    v.dispose();
+  }
+  const latest = new MovingAverage();
+  latest.update(tf.scalar(3), 0);
+  latest.update(tf.scalar(5), 0);
+  const v = latest.value();
+  assert.equal((await v.data())[0], 5, 'EMA 0 keeps the latest batch');
+  tf.dispose(v);
+  assert.throws(() => avg.update(tf.scalar(1), 1), /EMA must be in \[0, 1\)/);
+  avg.dispose();
+  latest.dispose();
+});
