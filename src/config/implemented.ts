@@ -1,13 +1,13 @@
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { OptimiserName } from './hyperparameters.js';
 import type { ExperimentSpec } from './experiment.js';
+import { registeredOptimisers } from '../optim/registry.js';
 
 /**
- * Optimisers that `sfn run` can train with today. The others parse (so every config can list the
- * paper's full line-up) but are refused until they are built. Add a name here when its
- * implementation lands in the optimiser registry.
+ * Optimisers that `sfn run` can train with today: those whose descriptor has a factory. The others
+ * parse (so every config can list the paper's full line-up) but are refused until they are built.
  */
-export const IMPLEMENTED_OPTIMISERS: readonly OptimiserName[] = ['sgd', 'adam', 'ours', 'ours-adaptive'];
+export const IMPLEMENTED_OPTIMISERS: readonly OptimiserName[] = registeredOptimisers();
 
 export function isImplemented(name: OptimiserName): boolean {
   return IMPLEMENTED_OPTIMISERS.includes(name);
