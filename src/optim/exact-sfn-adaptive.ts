@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nonNegative, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { EXACT_SFN_MAX_PARAMETERS } from './exact-sfn.js';
 import { LEVENBERG_MARQUARDT_FIELDS } from './rules/lm-damping.js';
 
 /** "Exact SFN (Adaptive)". Not built yet: the schema lets configs list it; runs are refused. */
@@ -12,6 +13,6 @@ export const exactSfnAdaptive = describeOptimiser({
     hessianEma: withDefault(unitInterval(), 0.95),
     ...LEVENBERG_MARQUARDT_FIELDS,
   }),
-  needs: {},
+  needs: { hessian: { maxParameters: EXACT_SFN_MAX_PARAMETERS }, pointEvaluations: true },
   create: null,
 });

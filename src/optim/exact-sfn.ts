@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { nonNegative, positive, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
 
+/**
+ * The largest model the exact optimisers accept: the explicit Hessian is n^2 float64 (200 MB at
+ * 5,000) and its eigendecomposition O(n^3), about 100 times the UCI Energy MLP's (1,057).
+ */
+export const EXACT_SFN_MAX_PARAMETERS = 5000;
+
 /** "Exact SFN". Not built yet: the schema lets configs list it; runs are refused. */
 export const exactSfn = describeOptimiser({
   name: 'exact-sfn',
@@ -13,6 +19,6 @@ export const exactSfn = describeOptimiser({
     smallEigLr: positive(),
     threshold: nonNegative(),
   }),
-  needs: {},
+  needs: { hessian: { maxParameters: EXACT_SFN_MAX_PARAMETERS } },
   create: null,
 });

@@ -50,10 +50,10 @@ export function isRegistered(name: string): name is OptimiserName {
  */
 export function createOptimizer(spec: Pick<OptimiserSpec, 'name' | 'hyperparameters'>, context: OptimizerContext): Optimizer {
   const descriptor = descriptorOf(spec.name);
+  const unmet = descriptor && unmetNeed(descriptor, { parameterCount: context.parameterCount });
+  if (unmet) throw new Error(unmet);
   if (!descriptor?.create) {
     throw new Error(`optimiser "${spec.name}" is not implemented yet (implemented: ${registeredOptimisers().join(', ')})`);
   }
-  const unmet = unmetNeed(descriptor, { parameterCount: context.parameterCount });
-  if (unmet) throw new Error(unmet);
   return descriptor.create(spec.hyperparameters as never, context);
 }
