@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { countingEvaluations } from '../autodiff/objective.js';
 import type { Optimizer, StepInfo } from './optimizer.js';
 import type { Direction } from './directions/types.js';
 import type { StepRule } from './rules/types.js';
@@ -14,13 +15,15 @@ export interface ComposedState<D, R> {
  * An optimiser as a direction and a step rule (as optax chains transforms): per step the gradient,
  * the direction with the rule's damping, then the rule's update. The rule's quadratic model uses
  * the direction's own curvature when it has one, else the Objective's Hessian-vector products.
- * Step info is the direction's and the rule's together; `hvps` adds up both.
+ * Step info is the direction's and the rule's together; `hvps` adds up both, `evaluations` counts
+ * the Objective's `at` calls (when there are any).
  */
 export function composeOptimizer<D, R>(name: string, direction: Direction<D>, rule: StepRule<R>): Optimizer<ComposedState<D, R>> {
   return {
     name,
     init: (params) => ({ direction: direction.init(params), rule: rule.init(params) }),
-    async step(objective, params, state) {
+    async step(given, params, state) {
+      const { objective, evaluations } = countingEvaluations(given);
       const grad = objective.grad();
       let d: tf.Tensor1D | undefined;
       try {
@@ -34,7 +37,9 @@ export function composeOptimizer<D, R>(name: string, direction: Direction<D>, ru
           direction.dispose(found.state);
           throw e;
         }
-        return { params: taken.params, state: { direction: found.state, rule: taken.state }, info: mergeInfo(found.info, taken.info) };
+        const info = mergeInfo(found.info, taken.info);
+        if (evaluations() > 0) info.evaluations = evaluations();
+        return { params: taken.params, state: { direction: found.state, rule: taken.state }, info };
       } finally {
         grad.dispose();
         d?.dispose();

@@ -27,6 +27,9 @@ function quadratic(a: number[], params: tf.Tensor1D): Objective {
       throw new Error('not needed');
     },
     hessian: () => Promise.reject(new Error('not needed')),
+    at: () => {
+      throw new Error('not needed');
+    },
   };
 }
 

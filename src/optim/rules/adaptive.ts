@@ -35,7 +35,7 @@ export interface AdaptiveRuleState {
 /**
  * The adaptive step rule (paper Appendix A.4; KFAC's rule): learning rate and momentum from the
  * local quadratic model, w_new = w - lr d + momentum p, then lambda adapted by Levenberg-Marquardt
- * with rho from the loss of the same batch at w_new (one evaluation, Objective.lossAt). The
+ * with rho from the loss of the same batch at w_new (one evaluation, Objective.at). The
  * curvature comes from the direction (its CurvatureModel: H v, |H| from an eigendecomposition, the
  * Fisher), so series, exact SFN and KFAC share this rule. Every scalar is float64.
  */
@@ -45,13 +45,6 @@ export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState
     init: () => ({ damping: o.damping, previousStep: null }),
     damping: (state) => state.damping,
     async apply({ objective, params, grad: g, direction: d, curvature }, state) {
-      const lossAt = objective.lossAt?.bind(objective);
-      if (lossAt === undefined) {
-        throw new Error(
-          "the adaptive step rule needs the loss of the step's batch at the updated parameters (Objective.lossAt) " +
-            "for Levenberg-Marquardt's rho; this Objective does not provide it (modelObjective does)",
-        );
-      }
       const mode = dotAccumulationFor(params.size);
       let step: tf.Tensor1D | undefined;
       let next: tf.Tensor1D | undefined;
@@ -76,7 +69,9 @@ export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState
           return (p === null || momentum === 0 ? s : tf.add(s, tf.mul(p, tf.scalar(momentum, 'float32')))) as tf.Tensor1D;
         });
         next = tf.add(params, step) as tf.Tensor1D;
-        const lossAfter = readScalar(lossAt(next));
+        const after = objective.at(next);
+        after.grad.dispose();
+        const lossAfter = readScalar(after.loss);
         let rho: number;
         let damping: number;
         let accepted: boolean;
