@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { nonNegative, positive, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { composeOptimizer } from './compose.js';
+import { exactEigenDirection } from './directions/exact-eigen.js';
+import { fixedRule } from './rules/fixed.js';
 
 /**
  * The largest model the exact optimisers accept: the explicit Hessian is n^2 float64 (200 MB at
@@ -8,7 +11,13 @@ import { describeOptimiser } from './descriptor.js';
  */
 export const EXACT_SFN_MAX_PARAMETERS = 5000;
 
-/** "Exact SFN". Not built yet: the schema lets configs list it; runs are refused. */
+/**
+ * "Exact SFN", as the reference ran it (SelectiveNewtonSGD): the full Hessian of the minibatch
+ * loss, its eigendecomposition in float64, |lambda| with values at or below `threshold` replaced by
+ * 1 / smallEigLr, u = V diag(1 / lambda~) V^T g, and a fixed learning rate with heavy-ball momentum,
+ * Delta = lr u + momentum Delta_prev, w <- w - Delta. (The reference skips the replacement when the
+ * threshold is 0; here exact zeros are still replaced, so a zero eigenvalue is never inverted.)
+ */
 export const exactSfn = describeOptimiser({
   name: 'exact-sfn',
   title: 'Exact SFN',
@@ -20,5 +29,10 @@ export const exactSfn = describeOptimiser({
     threshold: nonNegative(),
   }),
   needs: { hessian: { maxParameters: EXACT_SFN_MAX_PARAMETERS } },
-  create: null,
+  create: (hp) =>
+    composeOptimizer(
+      'exact-sfn',
+      exactEigenDirection({ hessianEma: 0, smallEigenvalues: { threshold: hp.threshold, smallEigLr: hp.smallEigLr }, curvature: false }),
+      fixedRule({ lr: hp.lr, momentum: hp.momentum }),
+    ),
 });
