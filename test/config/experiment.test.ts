@@ -95,7 +95,7 @@ test('durations', () => {
 });
 
 test('only implemented optimisers may run; the refusal names each other entry', () => {
-  assert.deepEqual([...IMPLEMENTED_OPTIMISERS].sort(), ['adam', 'exact-sfn', 'ours', 'ours-adaptive', 'sgd']);
+  assert.deepEqual([...IMPLEMENTED_OPTIMISERS].sort(), ['adam', 'exact-sfn', 'exact-sfn-adaptive', 'ours', 'ours-adaptive', 'sgd']);
   const text = `
 dataset: uci-energy
 model: uci-mlp
@@ -117,7 +117,7 @@ optimisers:
   assert.throws(() => refuseUnimplemented(spec), (e: unknown) => {
     assert.ok(e instanceof ConfigError);
     assert.deepEqual(e.problems.map((p) => p.path), ['optimisers[1].name', 'optimisers[2].name']);
-    assert.match(e.problems[0].message, /lbfgs: not implemented yet \(implemented: ours, ours-adaptive, sgd, adam, exact-sfn\)/);
+    assert.match(e.problems[0].message, /lbfgs: not implemented yet \(implemented: ours, ours-adaptive, sgd, adam, exact-sfn, exact-sfn-adaptive\)/);
     assert.equal(e.problems[0].line, 10);
     return true;
   });
