@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: median milliseconds of one gradient and one Hessian-vector product for the
- * paper's models, and of the explicit UCI Hessian; prints one JSON object.
+ * paper's models, of the explicit UCI Hessian and of one whole Exact SFN step on the UCI MLP
+ * (Hessian, eigen-solve, update; the tuned UCI values); prints one JSON object.
  * "hvp" reuses the forward and backward passes cached by the Objective (as the series optimiser
  * does for its 2(K-1) products per step); "hvpCold" includes them.
  * Options: --backend b, --repeats n, --only name[,name].
@@ -12,6 +13,8 @@ import { modelByName, type ModelDef } from '../src/models/zoo.js';
 import { initParams } from '../src/models/init.js';
 import { modelObjective, type Batch } from '../src/autodiff/model-objective.js';
 import { Rng } from '../src/util/random.js';
+import { createOptimizer } from '../src/optim/registry.js';
+import { exactSfn } from '../src/optim/exact-sfn.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -89,6 +92,20 @@ for (const c of cases) {
     entry.hessianMs = await median(async () => {
       await warm.hessian();
     }, 3);
+    const sfn = createOptimizer(
+      { name: 'exact-sfn', hyperparameters: exactSfn.schema.parse({ lr: 4.901e-3, momentum: 0.06381, smallEigLr: 1.544, threshold: 5.205e-4 }) },
+      { parameterCount: params.size, seed: 0 },
+    );
+    let state = sfn.init(params);
+    entry.exactSfnStepMs = await median(async () => {
+      const o = modelObjective(def, params, batch, { checkFinite: false });
+      const r = await sfn.step(o, params, state);
+      await r.params.data();
+      r.params.dispose();
+      state = r.state;
+      o.dispose();
+    }, 3);
+    sfn.dispose(state);
   }
   warm.dispose();
   tf.dispose([params, batch.x, batch.targets, batch.mask, v]);
