@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { nonNegative, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
 import { composeOptimizer } from './compose.js';
-import { EXACT_SFN_MAX_PARAMETERS } from './exact-sfn.js';
-import { exactEigenDirection } from './directions/exact-eigen.js';
+import { EXACT_EIGEN_MAX_PARAMETERS, exactEigenDirection } from './directions/exact-eigen.js';
 import { adaptiveRule } from './rules/adaptive.js';
 import { LEVENBERG_MARQUARDT_FIELDS, levenbergMarquardtOptions } from './rules/lm-damping.js';
 
@@ -22,7 +21,7 @@ export const exactSfnAdaptive = describeOptimiser({
     hessianEma: withDefault(unitInterval(), 0.95),
     ...LEVENBERG_MARQUARDT_FIELDS,
   }),
-  needs: { hessian: { maxParameters: EXACT_SFN_MAX_PARAMETERS }, pointEvaluations: true },
+  needs: { hessian: { maxParameters: EXACT_EIGEN_MAX_PARAMETERS }, pointEvaluations: true },
   create: (hp) =>
     composeOptimizer(
       'exact-sfn-adaptive',

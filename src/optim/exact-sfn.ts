@@ -2,14 +2,8 @@ import { z } from 'zod';
 import { nonNegative, positive, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
 import { composeOptimizer } from './compose.js';
-import { exactEigenDirection } from './directions/exact-eigen.js';
+import { EXACT_EIGEN_MAX_PARAMETERS, exactEigenDirection } from './directions/exact-eigen.js';
 import { fixedRule } from './rules/fixed.js';
-
-/**
- * The largest model the exact optimisers accept: the explicit Hessian is n^2 float64 (200 MB at
- * 5,000) and its eigendecomposition O(n^3), about 100 times the UCI Energy MLP's (1,057).
- */
-export const EXACT_SFN_MAX_PARAMETERS = 5000;
 
 /**
  * "Exact SFN", as the reference ran it (SelectiveNewtonSGD): the full Hessian of the minibatch
@@ -28,7 +22,7 @@ export const exactSfn = describeOptimiser({
     smallEigLr: positive(),
     threshold: nonNegative(),
   }),
-  needs: { hessian: { maxParameters: EXACT_SFN_MAX_PARAMETERS } },
+  needs: { hessian: { maxParameters: EXACT_EIGEN_MAX_PARAMETERS } },
   create: (hp) =>
     composeOptimizer(
       'exact-sfn',

@@ -4,6 +4,13 @@ import type { StepInfo } from '../optimizer.js';
 import type { CurvatureModel } from '../rules/types.js';
 import type { Direction, DirectionOutput } from './types.js';
 
+/**
+ * The largest model the exact direction is offered for (its descriptors' Hessian need): the explicit
+ * Hessian is n^2 float64 (200 MB at 5,000) and its eigendecomposition O(n^3), about 100 times the
+ * UCI Energy MLP's (1,057 parameters).
+ */
+export const EXACT_EIGEN_MAX_PARAMETERS = 5000;
+
 export interface ExactEigenOptions {
   /** EMA decay of the Hessian (0: this step's Hessian alone); the first step stores H itself */
   hessianEma: number;
