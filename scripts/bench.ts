@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: median milliseconds of one gradient and one Hessian-vector product for the
- * paper's models, and for the UCI MLP of the explicit Hessian and of the eigen-solve of Exact SFN;
- * prints one JSON object.
+ * paper's models, for the UCI MLP of the explicit Hessian, of the eigen-solve of Exact SFN and of
+ * one whole Exact SFN step (Hessian, eigen-solve, update; the tuned UCI values); prints one JSON object.
  * "hvp" reuses the forward and backward passes cached by the Objective (as the series optimiser
  * does for its 2(K-1) products per step); "hvpCold" includes them. "lbfgsStepMs": one L-BFGS
  * training step (a whole inner run, reference settings) continuing from the previous one.
@@ -21,6 +21,8 @@ import { HYPERPARAMETER_SCHEMAS } from '../src/config/hyperparameters.js';
 import { lbfgs, type PointObjective } from '../src/optim/lbfgs/optimizer.js';
 import { symmetricSpectrum } from '../src/linalg/spectral.js';
 import { wasmSimdAvailable } from '../src/linalg/rank-two-kernel.js';
+import { createOptimizer } from '../src/optim/registry.js';
+import { exactSfn } from '../src/optim/exact-sfn.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -154,7 +156,23 @@ for (const c of cases) {
     o.dispose();
   }, n);
   const entry: Record<string, number | string> = { gradMs: grad, hvpMs: hvp, hvpColdMs: hvpCold, parameters: params.size, rows: c.rows };
-  if (c.hessian) Object.assign(entry, await hessianAndEigenSolve(def, params, batch, warm, rng, n));
+  if (c.hessian) {
+    Object.assign(entry, await hessianAndEigenSolve(def, params, batch, warm, rng, n));
+    const sfn = createOptimizer(
+      { name: 'exact-sfn', hyperparameters: exactSfn.schema.parse({ lr: 4.901e-3, momentum: 0.06381, smallEigLr: 1.544, threshold: 5.205e-4 }) },
+      { parameterCount: params.size, seed: 0 },
+    );
+    let state = sfn.init(params);
+    entry.exactSfnStepMs = await median(async () => {
+      const o = modelObjective(def, params, batch, { checkFinite: false });
+      const r = await sfn.step(o, params, state);
+      await r.params.data();
+      r.params.dispose();
+      state = r.state;
+      o.dispose();
+    }, 3);
+    sfn.dispose(state);
+  }
   if (c.lbfgs) {
     const steps = await lbfgsSteps(def, params, batch, n);
     entry.lbfgsStepMs = steps.ms;

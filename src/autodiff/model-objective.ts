@@ -139,18 +139,21 @@ class RopObjective implements ModelObjective {
     return denseChainHessian(chain, this.size, this.table, f, this.backward(), f.lossCache);
   }
 
-  /** one forward pass (loss only) on this batch at other parameters; nothing is cached */
-  lossAt(params: tf.Tensor1D): tf.Scalar {
+  /** a forward and a backward pass on this batch at other parameters; nothing is cached */
+  at(params: tf.Tensor1D): { loss: tf.Scalar; grad: tf.Tensor1D } {
     this.assertLive();
     if (params.rank !== 1 || params.shape[0] !== this.size) {
-      throw new Error(`lossAt: parameters must have shape [${this.size}] (the parameter count of ${this.def.spec.name}), got [${params.shape.join(', ')}]`);
+      throw new Error(`at: parameters must have shape [${this.size}] (the parameter count of ${this.def.spec.name}), got [${params.shape.join(', ')}]`);
     }
     const table = new ParamTable(this.def.spec, params);
     try {
       return tf.tidy(() => {
         const rec = forwardPass(this.def.spec, table, this.batch.x);
         const out = rec.values[rec.values.length - 1];
-        return lossForward(this.def.loss, out, this.batch.targets, this.batch.mask).loss;
+        const { loss, gy } = lossForward(this.def.loss, out, this.batch.targets, this.batch.mask);
+        const back = backwardPass(this.def.spec, table, rec, gy);
+        const grad = tf.reshape(table.flatten(back.paramGrads, 1), [this.size]) as tf.Tensor1D;
+        return { loss, grad };
       });
     } finally {
       table.dispose();

@@ -17,9 +17,29 @@ export interface Objective {
   /** the full Hessian in float64 (row-major size x size), for models of a few thousand parameters */
   hessian(): Promise<Float64Array>;
   /**
-   * The loss of the same batch at other parameters (same mode, e.g. batch-norm batch statistics),
-   * for trust-region checks such as Levenberg-Marquardt's rho. Optional: optimisers that need it
-   * say so when it is missing.
+   * Loss and gradient of the same batch at other parameters, in the same mode (batch-norm layers
+   * use that point's batch statistics, as in the step): for Levenberg-Marquardt's rho and line
+   * searches. Nothing is cached; the caller owns both tensors.
    */
-  lossAt?(params: tf.Tensor1D): tf.Scalar;
+  at(params: tf.Tensor1D): { loss: tf.Scalar; grad: tf.Tensor1D };
+}
+
+/**
+ * The same Objective with its `at` calls counted (the step info's `evaluations`); every other
+ * member, including ones other Objectives add, passes through unchanged.
+ */
+export function countingEvaluations<O extends Objective>(objective: O): { objective: O; evaluations: () => number } {
+  let count = 0;
+  const at = (params: tf.Tensor1D) => {
+    count++;
+    return objective.at(params);
+  };
+  const counted = new Proxy(objective, {
+    get(target, key) {
+      if (key === 'at') return at;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { objective: counted, evaluations: () => count };
 }

@@ -65,6 +65,13 @@ export function tapeObjective(
       return tf.tidy(() => tf.stack(tf.unstack(vs).map((v) => tf.tidy(() => hvpOf(v as tf.Tensor1D)))) as tf.Tensor2D);
     },
     hessian: () => hessianByBatches(objective, chunk),
+    at: (p) => {
+      if (p.rank !== 1 || p.shape[0] !== size) throw new Error(`at: parameters must have shape [${size}], got [${p.shape}]`);
+      return tf.tidy(() => {
+        const { value, grad } = tf.valueAndGrad(scalarLoss)(p);
+        return { loss: value as tf.Scalar, grad: grad as tf.Tensor1D };
+      });
+    },
   };
   return objective;
 }

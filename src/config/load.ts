@@ -22,6 +22,7 @@ import {
   type OptimiserName,
 } from './hyperparameters.js';
 import { issueProblems, suggestion } from './issues.js';
+import { unmetNeedProblems } from './implemented.js';
 import { YamlSource, type PathSegment } from './yaml-source.js';
 
 const experimentSchema = z.strictObject(EXPERIMENT_SHAPE);
@@ -100,6 +101,7 @@ export function parseExperiment(text: string, file: string): ExperimentSpec {
   });
   problems.push(...unusedDefaults(source, defaults, namesInFile));
   problems.push(...datasetFit(source, raw));
+  if (top.success) problems.push(...unmetNeedProblems(source, top.data.model, optimisers));
 
   if (problems.length || !top.success) throw new ConfigError(file, inFileOrder(dedupe(problems)));
   const t = top.data;

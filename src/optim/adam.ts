@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Hyperparameters } from '../config/hyperparameters.js';
+import { z } from 'zod';
+import { positive, unitInterval, withDefault } from '../config/fields.js';
+import { describeOptimiser } from './descriptor.js';
 import type { Optimizer, StepResult } from './optimizer.js';
 
 export interface AdamState {
@@ -16,7 +18,20 @@ export interface AdamState {
  * t = count + 1, w <- w - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps): bias correction on
  * both moments and eps outside the square root.
  */
-export function adam(hp: Hyperparameters['adam']): Optimizer<AdamState> {
+export const adam = describeOptimiser({
+  name: 'adam',
+  title: 'Adam',
+  schema: z.strictObject({
+    lr: positive(),
+    beta1: withDefault(unitInterval(), 0.9),
+    beta2: withDefault(unitInterval(), 0.999),
+    eps: withDefault(positive(), 1e-8),
+  }),
+  needs: {},
+  create: (hp) => adamOptimizer(hp),
+});
+
+function adamOptimizer(hp: { lr: number; beta1: number; beta2: number; eps: number }): Optimizer<AdamState> {
   const { lr, beta1, beta2, eps } = hp;
   return {
     name: 'adam',

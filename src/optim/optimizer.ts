@@ -8,6 +8,11 @@ export interface StepResult<S> {
   params: tf.Tensor1D;
   state: S;
   info: StepInfo;
+  /**
+   * The training loss this step reports, when it is not the batch's loss before the update (the
+   * training loop's default): L-BFGS reports the final loss of its inner run, as the paper logged it.
+   */
+  reportedLoss?: number;
 }
 
 /**

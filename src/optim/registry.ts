@@ -1,51 +1,59 @@
 /**
- * Optimiser registry: name -> factory from validated hyperparameters (src/config checks them).
- * Adding an optimiser is one line in FACTORIES (and its name in src/config/implemented.ts, which
- * gates what `sfn run` accepts; a test keeps the two lists equal).
+ * The optimisers, one descriptor each (descriptor.ts), in the paper's Table 5 order. The config's
+ * names and hyperparameter schemas (src/config/hyperparameters.ts), the list of implemented
+ * optimisers (src/config/implemented.ts) and the report's titles (src/report/names.ts) are read
+ * from this list: adding an optimiser is one file and one line here.
  *
  * Conventions every Optimizer follows (see optimizer.ts): `step` does not dispose the `params` it is
  * given (the caller does); it consumes the `state` it is given (frees what it no longer needs) and
  * returns a new one; the caller disposes the last state with `dispose`.
  */
-import type { Hyperparameters, OptimiserName } from '../config/hyperparameters.js';
 import type { OptimiserSpec } from '../config/experiment.js';
+import { unmetNeed, type OptimiserDescriptor, type OptimizerContext } from './descriptor.js';
 import type { Optimizer } from './optimizer.js';
-import { sgd } from './sgd.js';
-import { adam } from './adam.js';
 import { ours } from './ours.js';
 import { oursAdaptive } from './ours-adaptive.js';
+import { sgd } from './sgd.js';
+import { adam } from './adam.js';
+import { kfacKazuki } from './kfac-kazuki.js';
+import { kfacDeepmind } from './kfac-deepmind.js';
+import { exactSfn } from './exact-sfn.js';
+import { exactSfnAdaptive } from './exact-sfn-adaptive.js';
+import { lbfgs } from './lbfgs.js';
 
-/** What a factory may know besides its hyperparameters. */
-export interface OptimizerContext {
-  /** length of the flat parameter vector */
-  parameterCount: number;
-  /** the run's seed, for optimisers that sample (e.g. KFAC's Fisher labels) */
-  seed: number;
+export type { OptimizerContext } from './descriptor.js';
+
+export const OPTIMISERS = [ours, oursAdaptive, sgd, adam, kfacKazuki, kfacDeepmind, exactSfn, exactSfnAdaptive, lbfgs] as const;
+
+type Descriptors = (typeof OPTIMISERS)[number];
+export type OptimiserName = Descriptors['name'];
+/** the descriptor of one optimiser, with its schema's type */
+export type DescriptorOf<N extends OptimiserName> = Extract<Descriptors, { name: N }>;
+
+/** The descriptor of `name`, or undefined for an unknown name. */
+export function descriptorOf(name: string): OptimiserDescriptor | undefined {
+  return (OPTIMISERS as readonly OptimiserDescriptor[]).find((d) => d.name === name);
 }
-
-export type OptimizerFactory<N extends OptimiserName> = (hp: Hyperparameters[N], context: OptimizerContext) => Optimizer;
-
-const FACTORIES: { [N in OptimiserName]?: OptimizerFactory<N> } = {
-  sgd: (hp) => sgd(hp),
-  adam: (hp) => adam(hp),
-  ours: (hp) => ours(hp),
-  'ours-adaptive': (hp) => oursAdaptive(hp),
-};
 
 /** Names that have an implementation, in registry order. */
 export function registeredOptimisers(): OptimiserName[] {
-  return Object.keys(FACTORIES) as OptimiserName[];
+  return OPTIMISERS.filter((d) => d.create !== null).map((d) => d.name);
 }
 
 export function isRegistered(name: string): name is OptimiserName {
-  return Object.prototype.hasOwnProperty.call(FACTORIES, name);
+  return (descriptorOf(name)?.create ?? null) !== null;
 }
 
-/** Builds the optimiser of a config entry; throws naming the implemented ones if there is none. */
+/**
+ * Builds the optimiser of a config entry; throws naming the implemented ones if there is none, and
+ * when the model cannot meet its needs (the config already refuses both; this guards other callers).
+ */
 export function createOptimizer(spec: Pick<OptimiserSpec, 'name' | 'hyperparameters'>, context: OptimizerContext): Optimizer {
-  const factory = FACTORIES[spec.name] as OptimizerFactory<typeof spec.name> | undefined;
-  if (!factory) {
+  const descriptor = descriptorOf(spec.name);
+  const unmet = descriptor && unmetNeed(descriptor, { parameterCount: context.parameterCount }, spec.hyperparameters);
+  if (unmet) throw new Error(unmet);
+  if (!descriptor?.create) {
     throw new Error(`optimiser "${spec.name}" is not implemented yet (implemented: ${registeredOptimisers().join(', ')})`);
   }
-  return factory(spec.hyperparameters as never, context);
+  return descriptor.create(spec.hyperparameters as never, context);
 }

@@ -1,17 +1,15 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { Hyperparameters } from '../config/hyperparameters.js';
-import type { Optimizer, StepResult } from './optimizer.js';
+import { z } from 'zod';
+import { positive } from '../config/fields.js';
+import { describeOptimiser } from './descriptor.js';
+import { composeOptimizer } from './compose.js';
+import { identityDirection } from './directions/identity.js';
+import { fixedRule } from './rules/fixed.js';
 
-/** Plain gradient descent without momentum, as optax.sgd: w <- w - lr g. Stateless. */
-export function sgd(hp: Hyperparameters['sgd']): Optimizer<null> {
-  const lr = hp.lr;
-  return {
-    name: 'sgd',
-    init: () => null,
-    async step(objective, params): Promise<StepResult<null>> {
-      const next = tf.tidy(() => tf.sub(params, tf.mul(objective.grad(), lr)) as tf.Tensor1D);
-      return { params: next, state: null, info: { lr } };
-    },
-    dispose: () => {},
-  };
-}
+/** Plain gradient descent without momentum, as optax.sgd: w <- w - lr g. */
+export const sgd = describeOptimiser({
+  name: 'sgd',
+  title: 'SGD',
+  schema: z.strictObject({ lr: positive() }),
+  needs: {},
+  create: (hp) => composeOptimizer('sgd', identityDirection(), fixedRule({ lr: hp.lr })),
+});

@@ -1,6 +1,9 @@
+import { OPTIMISERS } from '../optim/registry.js';
+
 /**
  * How settings (experiments) and algorithms (optimisers) are named in tables and plots: the
- * paper's names where we know them, in the paper's Table 5 order.
+ * paper's names where we know them, in the paper's Table 5 order (the optimisers' titles and order
+ * are their descriptors').
  */
 
 const SETTINGS: readonly { key: string; title: string }[] = [
@@ -10,17 +13,7 @@ const SETTINGS: readonly { key: string; title: string }[] = [
   { key: 'cifar10', title: 'CIFAR-10' },
 ];
 
-const ALGORITHMS: readonly { name: string; title: string }[] = [
-  { name: 'ours', title: 'Ours' },
-  { name: 'ours-adaptive', title: 'Ours (Adaptive)' },
-  { name: 'sgd', title: 'SGD' },
-  { name: 'adam', title: 'Adam' },
-  { name: 'kfac-kazuki', title: 'KFAC (Kazuki)' },
-  { name: 'kfac-deepmind', title: 'KFAC (DeepMind)' },
-  { name: 'exact-sfn', title: 'Exact SFN' },
-  { name: 'exact-sfn-adaptive', title: 'Exact SFN (Adaptive)' },
-  { name: 'lbfgs', title: 'LBFGS' },
-];
+const ALGORITHMS: readonly { name: string; title: string }[] = OPTIMISERS;
 
 /** 'UCI-Energy', 'uci_energy' and 'ucienergy' are one setting. */
 export function settingKey(name: string): string {

@@ -114,7 +114,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         epoch,
         wallTime: (now - start) / 1000,
         wallTimeExclEval: (now - start - evalMs) / 1000,
-        trainLoss: values[0],
+        trainLoss: next.reportedLoss ?? values[0],
         info: next.info,
       };
       if (evaluating) {

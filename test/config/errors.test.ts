@@ -72,7 +72,7 @@ test('an unknown optimiser lists the known ones', () => {
   assert.equal(ps.length, 1);
   const p = only(ps, 'optimisers[0].name');
   assert.equal(p.line, 7);
-  assert.match(p.message, /got the string 'adamw'; allowed: one of ours, ours-adaptive, sgd, adam, kfac-deepmind, kfac-kazuki, exact-sfn, exact-sfn-adaptive, lbfgs/);
+  assert.match(p.message, /got the string 'adamw'; allowed: one of ours, ours-adaptive, sgd, adam, kfac-kazuki, kfac-deepmind, exact-sfn, exact-sfn-adaptive, lbfgs/);
 });
 
 test('K < 2N+1 is rejected for both series optimisers, naming N and the allowed orders', () => {

@@ -95,7 +95,7 @@ test('durations', () => {
 });
 
 test('only implemented optimisers may run; the refusal names each other entry', () => {
-  assert.deepEqual([...IMPLEMENTED_OPTIMISERS].sort(), ['adam', 'ours', 'ours-adaptive', 'sgd']);
+  assert.deepEqual([...IMPLEMENTED_OPTIMISERS].sort(), ['adam', 'exact-sfn', 'exact-sfn-adaptive', 'lbfgs', 'ours', 'ours-adaptive', 'sgd']);
   const text = `
 dataset: uci-energy
 model: uci-mlp
@@ -105,12 +105,12 @@ seeds: 1
 optimisers:
   - name: sgd
     lr: 0.1
-  - name: lbfgs
-  - name: exact-sfn
+  - name: kfac-deepmind
+    damping: 0.1
+  - name: kfac-kazuki
     lr: 1
     momentum: 0
-    smallEigLr: 0.1
-    threshold: 0.001
+    damping: 0.1
   - name: adam
     lr: 0.001
 `;
@@ -118,7 +118,7 @@ optimisers:
   assert.throws(() => refuseUnimplemented(spec), (e: unknown) => {
     assert.ok(e instanceof ConfigError);
     assert.deepEqual(e.problems.map((p) => p.path), ['optimisers[1].name', 'optimisers[2].name']);
-    assert.match(e.problems[0].message, /lbfgs: not implemented yet \(implemented: sgd, adam, ours, ours-adaptive\)/);
+    assert.match(e.problems[0].message, /kfac-deepmind: not implemented yet \(implemented: ours, ours-adaptive, sgd, adam, exact-sfn, exact-sfn-adaptive, lbfgs\)/);
     assert.equal(e.problems[0].line, 10);
     return true;
   });

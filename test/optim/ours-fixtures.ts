@@ -16,7 +16,7 @@ export interface ExplicitProblem {
   gamma: number;
 }
 
-export function explicitObjective(problem: ExplicitProblem, params: tf.Tensor1D, withLossAt = true): Objective {
+export function explicitObjective(problem: ExplicitProblem, params: tf.Tensor1D): Objective {
   const n = problem.b.length;
   const lossOf = (p: tf.Tensor1D): tf.Scalar =>
     tf.tidy(() => {
@@ -26,11 +26,12 @@ export function explicitObjective(problem: ExplicitProblem, params: tf.Tensor1D,
       const quartic = tf.mul(problem.gamma / 4, tf.sum(tf.pow(p, 4)));
       return tf.addN([quadratic, linear, quartic]) as tf.Scalar;
     });
-  const grad = (): tf.Tensor1D =>
+  const gradOf = (p: tf.Tensor1D): tf.Tensor1D =>
     tf.tidy(() => {
       const H = tf.tensor2d(problem.H);
-      return tf.addN([tf.reshape(tf.matMul(H, tf.reshape(params, [n, 1])), [n]), tf.tensor1d(problem.b), tf.mul(problem.gamma, tf.pow(params, 3))]) as tf.Tensor1D;
+      return tf.addN([tf.reshape(tf.matMul(H, tf.reshape(p, [n, 1])), [n]), tf.tensor1d(problem.b), tf.mul(problem.gamma, tf.pow(p, 3))]) as tf.Tensor1D;
     });
+  const grad = () => gradOf(params);
   const hvpBatch = (vs: tf.Tensor2D): tf.Tensor2D =>
     tf.tidy(() => {
       const H = tf.tensor2d(problem.H);
@@ -44,9 +45,9 @@ export function explicitObjective(problem: ExplicitProblem, params: tf.Tensor1D,
     lossAndGrad: () => ({ loss: lossOf(params), grad: grad() }),
     hvp: (v) => tf.tidy(() => tf.reshape(hvpBatch(tf.reshape(v, [1, n]) as tf.Tensor2D), [n]) as tf.Tensor1D),
     hvpBatch,
-    hessian: () => Promise.reject(new Error('not needed')),
+    hessian: async () => Float64Array.from(hessianF64(problem, Array.from(params.dataSync())).flat()),
+    at: (p) => ({ loss: lossOf(p), grad: gradOf(p) }),
   };
-  if (withLossAt) objective.lossAt = (p) => lossOf(p);
   return objective;
 }
 
@@ -105,14 +106,14 @@ export interface Trajectory {
 }
 
 /** runs `steps` steps on the explicit problem; returns every iterate and step info */
-export async function runSteps<S>(opt: Optimizer<S>, problem: ExplicitProblem, w0: number[], steps: number, withLossAt = true): Promise<Trajectory> {
+export async function runSteps<S>(opt: Optimizer<S>, problem: ExplicitProblem, w0: number[], steps: number): Promise<Trajectory> {
   let params = tf.tensor1d(w0);
   let state = opt.init(params);
   const ws = [w0];
   const infos: StepInfo[] = [];
   try {
     for (let i = 0; i < steps; i++) {
-      const r = await opt.step(explicitObjective(problem, params, withLossAt), params, state);
+      const r = await opt.step(explicitObjective(problem, params), params, state);
       params.dispose();
       params = r.params;
       state = r.state;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { referenceQuadraticModel, solveQuadraticModel, type QuadraticModelInputs } from '../../src/optim/quadratic-model.js';
-import { adaptDamping, LOSS_RESOLUTION, reductionRatio, safeguardedDamping } from '../../src/optim/lm-damping.js';
+import { referenceQuadraticModel, solveQuadraticModel, type QuadraticModelInputs } from '../../src/optim/rules/quadratic-model.js';
+import { adaptDamping, LOSS_RESOLUTION, reductionRatio, safeguardedDamping } from '../../src/optim/rules/lm-damping.js';
 
 /** M(alpha, mu) - L = g.s + 1/2 s^T (H + lambda I) s for s = -alpha d + mu p, from explicit vectors */
 function modelChange(H: number[][], lambda: number, g: number[], d: number[], p: number[], alpha: number, mu: number): number {

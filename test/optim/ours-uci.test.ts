@@ -58,25 +58,6 @@ async function train(name: OptimiserName, hp: Record<string, unknown>, steps: nu
   return { losses, tensors };
 }
 
-test('modelObjective.lossAt: the same batch at other parameters', async () => {
-  const batch = await fullBatch();
-  const params = tf.tensor1d(initParams(model.spec, 0));
-  const other = tf.tensor1d(initParams(model.spec, 1));
-  const here = modelObjective(model, params, batch);
-  const there = modelObjective(model, other, batch);
-  const [a, b, c] = [here.lossAt!(other), there.loss(), here.loss()].map((t) => {
-    const v = t.dataSync()[0];
-    t.dispose();
-    return v;
-  });
-  assert.equal(a, b);
-  assert.notEqual(a, c);
-  assert.throws(() => here.lossAt!(tf.zeros([3]) as tf.Tensor1D), /lossAt: parameters must have shape \[1057\]/);
-  here.dispose();
-  there.dispose();
-  tf.dispose([params, other, batch.x, batch.targets, batch.mask]);
-});
-
 test('ours and ours-adaptive (both compat modes) train the UCI Energy MLP', async () => {
   const batch = await fullBatch();
   const runs: [OptimiserName, Record<string, unknown>][] = [

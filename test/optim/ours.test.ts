@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 import { HYPERPARAMETER_SCHEMAS } from '../../src/config/hyperparameters.js';
+import { make } from './make.js';
 import { ours } from '../../src/optim/ours.js';
 import { createOptimizer } from '../../src/optim/registry.js';
 import { Float64VectorSpace, seriesDirection } from '../../src/optim/series/index.js';
@@ -40,7 +41,7 @@ test('ours: the update is lr times the series direction plus heavy-ball momentum
   // N = 0: float32 vs float64 of the plain partial sum agree to ~1e-6; acceleration amplifies rounding
   const o = { K: 9, N: 0, lr: 0.7, momentum: 0.4, damping: 0.05, accelerator: 'sablonniere' as const };
   const w0 = [0.5, -1, 0.25, 1, -0.5];
-  const { ws, infos } = await runSteps(ours(hp({ ...o, compat: 'exact' })), indefinite, w0, 3);
+  const { ws, infos } = await runSteps(make(ours, hp({ ...o, compat: 'exact' })), indefinite, w0, 3);
   let V = 100;
   let u = [0, 0, 0, 0, 0];
   for (let t = 0; t < 3; t++) {
@@ -58,9 +59,9 @@ test('ours: the update is lr times the series direction plus heavy-ball momentum
 
 test('ours: V starts at V0 and rises to ||H^2 g|| / ||g|| when that is larger', async () => {
   const steep: ExplicitProblem = { H: [[30, 0], [0, -1]], b: [0, 0], gamma: 0 };
-  const { infos } = await runSteps(ours(hp({ K: 3, N: 0, compat: 'exact' })), steep, [1, 0], 1);
+  const { infos } = await runSteps(make(ours, hp({ K: 3, N: 0, compat: 'exact' })), steep, [1, 0], 1);
   assert.ok(Math.abs(infos[0].V - 900) < 1e-3, `V = ${infos[0].V}`); // H^2 g / ||g|| = 30^2 on this eigenvector
-  const { infos: small } = await runSteps(ours(hp({ K: 3, N: 0, compat: 'exact', V0: 2000 })), steep, [1, 0], 2);
+  const { infos: small } = await runSteps(make(ours, hp({ K: 3, N: 0, compat: 'exact', V0: 2000 })), steep, [1, 0], 2);
   assert.deepEqual(small.map((i) => i.V), [2000, 2000]);
 });
 
@@ -68,7 +69,7 @@ test('ours: with many terms the step is the exact saddle-free Newton step (|H| +
   const damping = 0.1;
   const w0 = [0.2, 0.4, -0.3, 0.1, 0.6];
   const problem: ExplicitProblem = { H: symmetricWithSpectrum([2, 1.5, 1, -1.2, -1.8], 3), b: [0.1, 0, -0.2, 0.3, 0], gamma: 0 };
-  const { ws } = await runSteps(ours(hp({ K: 41, N: 3, damping, compat: 'exact', V0: 4 })), problem, w0, 1);
+  const { ws } = await runSteps(make(ours, hp({ K: 41, N: 3, damping, compat: 'exact', V0: 4 })), problem, w0, 1);
   const eig = symmetricEigen(fromRows(problem.H));
   const q = eig.vectors!;
   const g = gradF64(problem, w0);
@@ -86,7 +87,7 @@ test('ours: K = 1 is a gradient step g / (sqrt(V0) + damping) (g / sqrt(V0) in r
   const w0 = [0.5, -1, 0.25, 1, -0.5];
   const g = gradF64(indefinite, w0);
   for (const [compat, damping, scale] of [['exact', 0.3, 10.3], ['reference', 0, 10], ['reference', 0.3, 10]] as const) {
-    const { ws, infos } = await runSteps(ours(hp({ K: 1, N: 0, lr: 2, damping, compat })), indefinite, w0, 1);
+    const { ws, infos } = await runSteps(make(ours, hp({ K: 1, N: 0, lr: 2, damping, compat })), indefinite, w0, 1);
     for (let i = 0; i < 5; i++) assert.ok(Math.abs(ws[1][i] - (w0[i] - (2 * g[i]) / scale)) < 1e-6, `${compat} damping ${damping} entry ${i}`);
     assert.equal(infos[0].hvps, 0);
     assert.equal(infos[0].V, 100);
@@ -101,7 +102,7 @@ test('ours on the saddle of Figure 1: moves away along negative curvature where 
   const along = (w: number[]) => w[0] * negative[0] + w[1] * negative[1];
   const w0 = [0.75, 1];
   for (const compat of ['exact', 'reference'] as const) {
-    const { ws } = await runSteps(ours(hp({ K: 8, N: 2, lr: 1, compat })), saddle, w0, 3);
+    const { ws } = await runSteps(make(ours, hp({ K: 8, N: 2, lr: 1, compat })), saddle, w0, 3);
     for (let t = 0; t < 3; t++) {
       assert.ok(Math.abs(along(ws[t + 1])) > Math.abs(along(ws[t])), `${compat} step ${t}: away from the saddle`);
       assert.ok(lossF64(saddle, ws[t + 1]) < lossF64(saddle, ws[t]), `${compat} step ${t}: loss decreases`);
@@ -111,7 +112,7 @@ test('ours on the saddle of Figure 1: moves away along negative curvature where 
 
 test('ours: tensor count stays flat over many steps, with and without momentum', async () => {
   for (const momentum of [0.5, 0]) {
-    const opt = ours(hp({ K: 7, N: 2, momentum, damping: 0.01, compat: 'exact' }));
+    const opt = make(ours, hp({ K: 7, N: 2, momentum, damping: 0.01, compat: 'exact' }));
     let params = tf.tensor1d([0.5, -1, 0.25, 1, -0.5]);
     let state = opt.init(params);
     let counts: number[] = [];
@@ -132,7 +133,7 @@ test('ours: tensor count stays flat over many steps, with and without momentum',
 test('ours: built by the registry; K < 2N+1 is refused when the optimiser is built', () => {
   const opt = createOptimizer({ name: 'ours', hyperparameters: hp({ K: 5, N: 2 }) }, { parameterCount: 5, seed: 0 });
   assert.equal(opt.name, 'ours');
-  assert.throws(() => ours(hp({ K: 4, N: 2 })), /K >= 2N\+1/);
+  assert.throws(() => make(ours, hp({ K: 4, N: 2 })), /K >= 2N\+1/);
 });
 
 test('dot products: float64 on the host up to HOST_DOT_LIMIT entries, on the device above', () => {

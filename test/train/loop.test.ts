@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 import { modelByName } from '../../src/models/zoo.js';
+import { make } from '../optim/make.js';
 import { adam } from '../../src/optim/adam.js';
 import { sgd } from '../../src/optim/sgd.js';
 import { train } from '../../src/train/loop.js';
@@ -28,7 +29,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test('UCI Energy, full batch, Adam: the training loss falls and every step is evaluated', async () => {
   const { result, steps } = await record({
-    dataset: uci, model: modelByName('uci-mlp'), optimizer: adam(UCI_ADAM), seed: 0, epochs: 6000, batchSize: 'full', maxSteps: 300,
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(adam, UCI_ADAM), seed: 0, epochs: 6000, batchSize: 'full', maxSteps: 300,
   });
   assert.equal(result.stopReason, 'max-steps');
   assert.equal(result.steps, 300);
@@ -53,7 +54,7 @@ test('UCI Energy, full batch, Adam: the training loss falls and every step is ev
 
 test('UCI Energy, full batch, SGD: the training loss falls', async () => {
   const { result, steps } = await record({
-    dataset: uci, model: modelByName('uci-mlp'), optimizer: sgd({ lr: 0.09725 }), seed: 1, epochs: 6000, batchSize: 'full', maxSteps: 300,
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.09725 }), seed: 1, epochs: 6000, batchSize: 'full', maxSteps: 300,
   });
   assert.equal(result.stopReason, 'max-steps');
   const first = steps[0].trainLoss;
@@ -63,7 +64,7 @@ test('UCI Energy, full batch, SGD: the training loss falls', async () => {
 
 test('the same seed gives the same run; another seed another initialisation', async () => {
   const run = async (seed: number) =>
-    (await record({ dataset: uci, model: modelByName('uci-mlp'), optimizer: sgd({ lr: 0.05 }), seed, epochs: 5, batchSize: 100 })).steps.map((s) => s.trainLoss);
+    (await record({ dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.05 }), seed, epochs: 5, batchSize: 100 })).steps.map((s) => s.trainLoss);
   const a = await run(3);
   assert.deepEqual(await run(3), a);
   assert.notDeepEqual(await run(4), a);
@@ -71,7 +72,7 @@ test('the same seed gives the same run; another seed another initialisation', as
 
 test('a huge learning rate diverges: recorded as diverged with every step kept', async () => {
   const { result, steps } = await record({
-    dataset: uci, model: modelByName('uci-mlp'), optimizer: sgd({ lr: 1000 }), seed: 0, epochs: 100, batchSize: 'full',
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 1000 }), seed: 0, epochs: 100, batchSize: 'full',
   });
   assert.equal(result.stopReason, 'diverged');
   assert.ok(result.steps >= 2 && result.steps < 100, `stops early, after ${result.steps} steps`);
@@ -85,7 +86,7 @@ test('a huge learning rate diverges: recorded as diverged with every step kept',
 
 test('evaluation every k steps, and always at the last step', async () => {
   const { result, steps } = await record({
-    dataset: uci, model: modelByName('uci-mlp'), optimizer: sgd({ lr: 0.05 }), seed: 0, epochs: 100, batchSize: 'full', maxSteps: 20, evalInterval: 7,
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.05 }), seed: 0, epochs: 100, batchSize: 'full', maxSteps: 20, evalInterval: 7,
   });
   assert.equal(result.steps, 20);
   const evaluated = steps.filter((s) => s.valLoss !== undefined).map((s) => s.step);
@@ -97,7 +98,7 @@ test('evaluation every k steps, and always at the last step', async () => {
 test('minibatches: reference padding, epochs counted, the last batch of the last epoch ends the run', async () => {
   // 588 rows in batches of 100: 600 slots (12 masked rows), 6 steps per epoch
   const { result, steps } = await record({
-    dataset: uci, model: modelByName('uci-mlp'), optimizer: sgd({ lr: 0.05 }), seed: 2, epochs: 3, batchSize: 100, evalInterval: 4,
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.05 }), seed: 2, epochs: 3, batchSize: 100, evalInterval: 4,
   });
   assert.equal(result.stopReason, 'epochs');
   assert.equal(result.steps, 18);
@@ -108,7 +109,7 @@ test('minibatches: reference padding, epochs counted, the last batch of the last
 
 test('a time budget stops the run', async () => {
   const { result } = await record({
-    dataset: uci, model: modelByName('uci-mlp'), optimizer: sgd({ lr: 0.05 }), seed: 0, epochs: 100000, batchSize: 'full', timeBudgetSeconds: 0.4,
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.05 }), seed: 0, epochs: 100000, batchSize: 'full', timeBudgetSeconds: 0.4,
   });
   assert.equal(result.stopReason, 'time-budget');
   assert.ok(result.steps > 1);
@@ -120,7 +121,7 @@ test('aborting stops after the current step', async () => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 150);
   const result = await train({
-    dataset: uci, model: modelByName('uci-mlp'), optimizer: sgd({ lr: 0.05 }), seed: 0, epochs: 100000, batchSize: 'full',
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.05 }), seed: 0, epochs: 100000, batchSize: 'full',
     signal: controller.signal,
   });
   assert.equal(result.stopReason, 'interrupted');
@@ -131,7 +132,7 @@ test('the tensor count stays flat over many steps and returns to where it was', 
   const before = tf.memory().numTensors;
   const counts = new Map<number, number>();
   await train({
-    dataset: uci, model: modelByName('uci-mlp'), optimizer: adam(UCI_ADAM), seed: 0, epochs: 100, batchSize: 100, maxSteps: 120,
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(adam, UCI_ADAM), seed: 0, epochs: 100, batchSize: 100, maxSteps: 120,
     onStep: (r) => counts.set(r.step, tf.memory().numTensors),
   });
   assert.equal(counts.get(10), counts.get(120), `tensors at step 10: ${counts.get(10)}, at step 120: ${counts.get(120)}`);
@@ -140,7 +141,7 @@ test('the tensor count stays flat over many steps and returns to where it was', 
 });
 
 test('bad options are refused with what is wrong', async () => {
-  const base = { dataset: uci, model: modelByName('uci-mlp'), optimizer: sgd({ lr: 0.05 }), seed: 0, epochs: 1, batchSize: 'full' as const };
+  const base = { dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.05 }), seed: 0, epochs: 1, batchSize: 'full' as const };
   await assert.rejects(train({ ...base, epochs: 0 }), /epochs must be an integer >= 1/);
   await assert.rejects(train({ ...base, evalInterval: 0 }), /evaluation interval/);
   await assert.rejects(train({ ...base, model: modelByName('fmnist-mlp') }), /expects inputs of shape \[784\]/);

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Hyperparameters } from '../../config/hyperparameters.js';
 import type { Objective } from '../../autodiff/objective.js';
 import type { Optimizer, StepResult } from '../optimizer.js';
 import { HOST_DOT_LIMIT, dotAccumulationFor } from '../series-space.js';
 import { Float64LbfgsSpace, TfLbfgsSpace } from './space.js';
+import type { LbfgsHyperparameters } from './hyperparameters.js';
 import type { Evaluate, LbfgsCompat } from './line-search.js';
 import {
   REFERENCE_LBFGS_OPTIONS,
@@ -18,13 +18,13 @@ import {
 /**
  * An Objective that also gives loss and gradient at other parameters, on the same batch and in the
  * same mode (batch-norm batch statistics as in the step); the caller owns the returned tensors.
- * (h-optim adds `at` to Objective itself; until then L-BFGS declares what it needs here.)
+ * (Objective has `at` now; the optimiser still checks for it, for objectives written by hand.)
  */
 export interface PointObjective extends Objective {
   at(params: tf.Tensor1D): { loss: tf.Scalar; grad: tf.Tensor1D };
 }
 
-export type LbfgsHyperparameters = Hyperparameters['lbfgs'];
+export type { LbfgsHyperparameters } from './hyperparameters.js';
 
 export interface LbfgsFactoryOptions {
   /** 'reference' (default): the paper's JAX run with its quirks; 'exact': the same method without them (lbfgs-run.ts) */
@@ -153,7 +153,7 @@ async function hostStep(
   // at x0 itself the objective's own passes (the trainer's forward is cached) serve
   const evaluateStart = () => readPoint(objective.lossAndGrad(), (g) => Float64Array.from(g));
   const r = await lbfgsRun(state.space, evaluate, x0, state.run, o, { evaluateStart });
-  return { params: tf.tensor1d(Float32Array.from(r.x)), state, info: stepInfo(r, state.run) };
+  return { params: tf.tensor1d(Float32Array.from(r.x)), state, info: stepInfo(r, state.run), reportedLoss: r.loss };
 }
 
 async function deviceStep(
@@ -179,7 +179,7 @@ async function deviceStep(
     }
   };
   const r = await lbfgsRun(state.space, evaluate, params, state.run, o, { evaluateStart });
-  return { params: r.x, state, info: stepInfo(r, state.run) };
+  return { params: r.x, state, info: stepInfo(r, state.run), reportedLoss: r.loss };
 }
 
 /** reads loss and gradient to the host and frees both tensors */

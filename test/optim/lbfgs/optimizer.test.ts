@@ -135,7 +135,17 @@ test('an Objective without `at` is refused with a clear error', async () => {
   const state = opt.init(params);
   const objective = modelObjective(model, params, batch, { checkFinite: false });
   try {
-    await assert.rejects(opt.step(objective as unknown as PointObjective, params, state), /lbfgs needs the loss and gradient of the batch at other parameters \(Objective\.at\)/);
+    // an objective written by hand with everything but `at`
+    const withoutAt = {
+      size: objective.size,
+      loss: () => objective.loss(),
+      grad: () => objective.grad(),
+      lossAndGrad: () => objective.lossAndGrad(),
+      hvp: (v: tf.Tensor1D) => objective.hvp(v),
+      hvpBatch: (vs: tf.Tensor2D) => objective.hvpBatch(vs),
+      hessian: () => objective.hessian(),
+    };
+    await assert.rejects(opt.step(withoutAt as unknown as PointObjective, params, state), /lbfgs needs the loss and gradient of the batch at other parameters \(Objective\.at\)/);
   } finally {
     objective.dispose();
     opt.dispose(state);

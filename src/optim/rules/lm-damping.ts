@@ -1,3 +1,5 @@
+import { anyNumber, nonNegative, openUnitInterval, withDefault } from '../../config/fields.js';
+
 /**
  * Levenberg-Marquardt damping adaptation (paper Appendix A.4, eq. 8; KFAC's rule, as the reference
  * code runs it). rho compares the actual loss change on the step's batch with the change the
@@ -19,6 +21,19 @@ export interface LevenbergMarquardtOptions {
   rhoLow: number;
   /** 3/4 */
   rhoHigh: number;
+}
+
+/** The hyperparameters of the adaptation, with the values the reference code ran. */
+export const LEVENBERG_MARQUARDT_FIELDS = {
+  dampingDecay: withDefault(openUnitInterval(), 0.9),
+  minDamping: withDefault(nonNegative(), 1e-8),
+  rhoLow: withDefault(anyNumber(), 0.25),
+  rhoHigh: withDefault(anyNumber(), 0.75),
+};
+
+/** the options from validated hyperparameters holding LEVENBERG_MARQUARDT_FIELDS */
+export function levenbergMarquardtOptions(hp: { dampingDecay: number; minDamping: number; rhoLow: number; rhoHigh: number }): LevenbergMarquardtOptions {
+  return { decay: hp.dampingDecay, minDamping: hp.minDamping, rhoLow: hp.rhoLow, rhoHigh: hp.rhoHigh };
 }
 
 export function reductionRatio(lossBefore: number, lossAfter: number, predictedChange: number): number {

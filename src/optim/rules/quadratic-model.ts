@@ -1,4 +1,4 @@
-import { solve2x2 } from '../linalg/solve2x2.js';
+import { solve2x2 } from '../../linalg/solve2x2.js';
 
 /**
  * Learning rate and momentum from the local quadratic model (paper Appendix A.4, eq. 7; KFAC's rule),

@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { StepInfo } from '../optimizer.js';
+import type { DotAccumulation } from '../series/index.js';
+import { dotAccumulationFor, dotProducts } from '../series-space.js';
+import { referenceQuadraticModel, solveQuadraticModel, type QuadraticModelStep } from './quadratic-model.js';
+import { adaptDamping, reductionRatio, safeguardedDamping, type LevenbergMarquardtOptions } from './lm-damping.js';
+import type { CurvatureModel, StepRule } from './types.js';
+
+export interface AdaptiveRuleOptions {
+  /** the initial damping lambda */
+  damping: number;
+  lm: LevenbergMarquardtOptions;
+  /**
+   * 'plane': learning rate and momentum minimise the quadratic model over the plane of -d and the
+   * previous step, with C = K + lambda I from the direction's curvature model (quadratic-model.ts);
+   * 'degenerate': what the published `ours-adaptive` computes (lr 1, momentum 0, model change
+   * -1/2 g.d; no curvature products, no previous step kept).
+   */
+  model: 'plane' | 'degenerate';
+  /**
+   * 'every-step': the published rule, every step is taken and lambda adapts from rho;
+   * 'safeguarded': lm-damping.ts's safeguardedDamping (a step that rose by more than the model's
+   * promised fall is refused; rho below the loss's float32 resolution widens the trust region).
+   */
+  acceptance: 'every-step' | 'safeguarded';
+}
+
+export interface AdaptiveRuleState {
+  /** lambda, adapted by Levenberg-Marquardt after every step (float64) */
+  damping: number;
+  /** p = w_t - w_{t-1}, the previous step taken; null before the first and under the 'degenerate' model */
+  previousStep: tf.Tensor1D | null;
+}
+
+/**
+ * The adaptive step rule (paper Appendix A.4; KFAC's rule): learning rate and momentum from the
+ * local quadratic model, w_new = w - lr d + momentum p, then lambda adapted by Levenberg-Marquardt
+ * with rho from the loss of the same batch at w_new (one evaluation, Objective.at). The
+ * curvature comes from the direction (its CurvatureModel: H v, |H| from an eigendecomposition, the
+ * Fisher), so series, exact SFN and KFAC share this rule. Every scalar is float64.
+ */
+export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState> {
+  const keepsPrevious = o.model === 'plane';
+  return {
+    init: () => ({ damping: o.damping, previousStep: null }),
+    damping: (state) => state.damping,
+    async apply({ objective, params, grad: g, direction: d, curvature }, state) {
+      const mode = dotAccumulationFor(params.size);
+      let step: tf.Tensor1D | undefined;
+      let next: tf.Tensor1D | undefined;
+      try {
+        const lossBefore = readScalar(objective.loss());
+        let model: QuadraticModelStep;
+        let hvps = 0;
+        const info: StepInfo = {};
+        if (o.model === 'degenerate') {
+          model = referenceQuadraticModel(dotProducts([[g, d]], mode)[0]);
+        } else {
+          const solved = planeModel(g, d, state.previousStep, state.damping, curvature, mode);
+          model = solved.model;
+          hvps = solved.hvps;
+          info.modelSolve = solved.model.solve;
+        }
+
+        const { lr, momentum } = model;
+        const p = state.previousStep;
+        step = tf.tidy(() => {
+          const s = tf.mul(d, tf.scalar(-lr, 'float32'));
+          return (p === null || momentum === 0 ? s : tf.add(s, tf.mul(p, tf.scalar(momentum, 'float32')))) as tf.Tensor1D;
+        });
+        next = tf.add(params, step) as tf.Tensor1D;
+        const after = objective.at(next);
+        after.grad.dispose();
+        const lossAfter = readScalar(after.loss);
+        let rho: number;
+        let damping: number;
+        let accepted: boolean;
+        if (o.acceptance === 'every-step') {
+          rho = reductionRatio(lossBefore, lossAfter, model.predictedChange);
+          damping = adaptDamping(state.damping, rho, o.lm);
+          accepted = true;
+        } else {
+          ({ rho, damping, accepted } = safeguardedDamping(lossBefore, lossAfter, model.predictedChange, state.damping, o.lm));
+          info.accepted = accepted ? 1 : 0;
+        }
+        let newParams: tf.Tensor1D;
+        let previousStep: tf.Tensor1D | null;
+        if (accepted) {
+          // the step consumes the state it was given
+          state.previousStep?.dispose();
+          newParams = next;
+          previousStep = keepsPrevious ? step : null;
+          if (previousStep === null) step.dispose();
+        } else {
+          // w stays; its previous step is still the last one taken
+          tf.dispose([next, step]);
+          newParams = tf.clone(params);
+          previousStep = state.previousStep;
+        }
+        step = undefined;
+        next = undefined;
+        return {
+          params: newParams,
+          state: { damping, previousStep },
+          info: {
+            damping: state.damping,
+            rho,
+            lr,
+            momentum,
+            hvps,
+            lossChange: lossAfter - lossBefore,
+            predictedChange: model.predictedChange,
+            ...info,
+          },
+        };
+      } finally {
+        if (step !== undefined) step.dispose();
+        if (next !== undefined) next.dispose();
+      }
+    },
+    dispose: (state) => state.previousStep?.dispose(),
+  };
+}
+
+/**
+ * The 2x2 model over the plane of -d and the previous step p, with C = K + lambda I: K's Gram
+ * matrix from the curvature model (one product on the first step, two after), lambda's part
+ * (lambda D, D = V^T V) added here unless K already holds it.
+ */
+function planeModel(
+  g: tf.Tensor1D,
+  d: tf.Tensor1D,
+  p: tf.Tensor1D | null,
+  damping: number,
+  curvature: CurvatureModel,
+  mode: DotAccumulation,
+): { model: ReturnType<typeof solveQuadraticModel>; hvps: number } {
+  const lambda = curvature.includesDamping ? 0 : damping;
+  if (p === null) {
+    const [gd, dd] = dotProducts([[g, d], [d, d]], mode);
+    const { gram, hvps } = curvature.gram([d]);
+    return { model: solveQuadraticModel({ gd, dHd: gram[0][0], dd, damping: lambda }), hvps };
+  }
+  const [gd, dd, gp, pp, dp] = dotProducts([[g, d], [d, d], [g, p], [p, p], [d, p]], mode);
+  const { gram, hvps } = curvature.gram([d, p]);
+  const previous = { gp, pHp: gram[1][1], pp, dHp: gram[0][1], dp };
+  return { model: solveQuadraticModel({ gd, dHd: gram[0][0], dd, damping: lambda, previous }), hvps };
+}
+
+/** the value of a scalar tensor as a float64 number; the tensor is freed */
+export function readScalar(t: tf.Scalar): number {
+  try {
+    return t.dataSync()[0];
+  } finally {
+    t.dispose();
+  }
+}
