@@ -2,6 +2,7 @@ import '../util/chained-ops.js';
 import { Command, CommanderError } from 'commander';
 import { registerDataCommand } from './data.js';
 import { registerRunCommand } from './run.js';
+import { registerTuneCommand } from './tune.js';
 import { registerAccelCommand } from './accel.js';
 import { registerReportCommand } from './report.js';
 import { registerCheckHvpCommand } from './check-hvp.js';
@@ -17,6 +18,7 @@ program
 
 registerDataCommand(program);
 registerRunCommand(program);
+registerTuneCommand(program);
 registerAccelCommand(program);
 registerReportCommand(program);
 registerCheckHvpCommand(program);

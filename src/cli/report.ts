@@ -8,6 +8,7 @@ import { renderJson } from '../report/render-json.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { DEFAULT_STATUSES } from '../report/select-runs.js';
 import { writeReportFolder } from '../report/write-report.js';
+import { reportStudy } from '../tune/study-report.js';
 import { integerOption } from './options.js';
 
 interface ReportCliOptions {
@@ -22,6 +23,7 @@ interface ReportCliOptions {
   gridPoints: number;
   plots?: string;
   paper?: boolean;
+  study?: string;
 }
 
 /** repeatable option whose values may also be comma-separated: --optimiser sgd,adam --optimiser ours:paper */
@@ -61,7 +63,17 @@ export function registerReportCommand(program: Command): void {
     .option('--grid-points <n>', 'points of the common grid the curves are interpolated onto', integerOption('--grid-points', 2), DEFAULT_CURVE_POINTS)
     .option('--plots <dir>', 'also write SVG plots, index.html and the tables (md, csv, json) into this folder')
     .option('--paper', "add the paper's Table 5 values beside ours, with the difference in units of the paper's error")
-    .action((opts: ReportCliOptions, cmd: Command) => {
+    .option('--study <name>', 'instead: an `sfn tune` study\'s trials (table) and every trial\'s curve with the rungs (SVG, into --plots or beside the database)')
+    .action(async (opts: ReportCliOptions, cmd: Command) => {
+      if (opts.study !== undefined) {
+        try {
+          const svg = await reportStudy(opts.db, opts.study, { format: opts.format, plots: opts.plots });
+          process.stderr.write(`wrote ${svg}\n`);
+        } catch (err) {
+          cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
+        }
+        return;
+      }
       const statuses = parseStatuses(opts.status, cmd);
       let store: Store;
       try {

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { formatBackend, initBackend } from '../backend/index.js';
-import { applyOverrides, experimentIdentity, loadExperiment, refuseUnimplemented, type ExperimentSpec } from '../config/index.js';
+import { applyOverrides, experimentIdentity, loadExperiment, refuseUnimplemented, type ExperimentSpec, type OptimiserSpec } from '../config/index.js';
 import { loadDataset } from '../data/load.js';
 import { resolveMirror } from '../data/locations.js';
 import { DEFAULT_DB_PATH } from '../store/open.js';
@@ -17,6 +17,7 @@ import { ProgressDisplay, describeOutcome, runName } from '../train/progress-dis
 import { openRunLog } from '../train/run-log.js';
 import { formatSummary, summarise } from '../train/summary.js';
 import { runInWorkers } from '../train/worker-pool.js';
+import { tunedEntry } from '../tune/from-study.js';
 
 interface RunOptions {
   optimiser?: string[];
@@ -29,6 +30,7 @@ interface RunOptions {
   dataDir?: string;
   mirror?: string;
   json?: boolean;
+  fromStudy?: string;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -46,6 +48,7 @@ export function registerRunCommand(program: Command): void {
     .option('--data-dir <dir>', 'dataset cache folder (default: $SFN_DATA_DIR, else ./datasets)')
     .option('--mirror <url-or-dir>', 'fetch dataset files from <mirror>/<dataset>/<file> (default: $SFN_DATA_MIRROR)')
     .option('--json', 'also print the summary as one JSON object on the last line of stdout')
+    .option('--from-study <study>', 'run the best configuration of this `sfn tune` study (preset tuned) instead of the file\'s optimisers')
     .action(async (config: string, opts: RunOptions, cmd: Command) => {
       await runCommand(config, opts, cmd);
     });
@@ -96,9 +99,13 @@ function parseFlags(opts: RunOptions, cmd: Command): Flags {
   return flags;
 }
 
-/** The experiment as this invocation runs it; throws the config module's ConfigError. */
-function experimentFor(configFile: string, flags: Flags): ExperimentSpec {
+/** The experiment as this invocation runs it (with a study's best entry as its optimisers); throws the config module's ConfigError. */
+async function experimentFor(configFile: string, flags: Flags, fromStudy: { db: string; study: string } | null): Promise<ExperimentSpec> {
   let spec = loadExperiment(configFile);
+  if (fromStudy) {
+    const tuned: OptimiserSpec = await tunedEntry(fromStudy.db, fromStudy.study, spec);
+    spec = { ...spec, optimisers: [tuned] };
+  }
   spec = applyOverrides(spec, { optimisers: flags.optimisers, seeds: flags.seeds, epochs: flags.epochs });
   if (flags.maxSteps !== undefined) spec = { ...spec, maxSteps: flags.maxSteps };
   refuseUnimplemented(spec);
@@ -107,7 +114,7 @@ function experimentFor(configFile: string, flags: Flags): ExperimentSpec {
 
 async function runCommand(configFile: string, opts: RunOptions, cmd: Command): Promise<void> {
   const flags = parseFlags(opts, cmd);
-  const spec = experimentFor(configFile, flags);
+  const spec = await experimentFor(configFile, flags, opts.fromStudy === undefined ? null : { db: opts.db, study: opts.fromStudy });
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
 
