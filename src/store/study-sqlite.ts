@@ -85,10 +85,11 @@ interface Scheduler {
  */
 export class SqliteStudyStore implements StudyStore {
   private readonly schedulers = new Map<number, Scheduler>();
+  private readonly statements = new Map<string, Database.Statement>();
   private readonly fastReport: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.fastReport = db.prepare(
+    this.fastReport = this.sql(
       `SELECT t.state, t.attempt, t.study_id, (SELECT group_concat(r.rung) FROM rung_results r WHERE r.trial_id = t.id) AS recorded
        FROM trials t WHERE t.id = ?`,
     );
@@ -105,14 +106,13 @@ export class SqliteStudyStore implements StudyStore {
       if (def.configurations.length !== def.settings.samples) {
         throw new Error(`study ${def.name}: ${def.configurations.length} configurations for ${def.settings.samples} samples`);
       }
-      const info = this.db
-        .prepare(
+      const info = this.sql(
           `INSERT INTO studies (name, experiment_id, optimiser, settings_hash, settings_json, created_at)
            VALUES (?, ?, ?, ?, ?, ?)`,
         )
         .run(def.name, def.experimentId, def.settings.optimiser, configHash(def.settings), stableStringify(def.settings), now());
       const studyId = Number(info.lastInsertRowid);
-      const insert = this.db.prepare(`INSERT INTO trials (study_id, number, config_json, state) VALUES (?, ?, ?, 'waiting')`);
+      const insert = this.sql(`INSERT INTO trials (study_id, number, config_json, state) VALUES (?, ?, ?, 'waiting')`);
       def.configurations.forEach((c, i) => insert.run(studyId, i, stableStringify(c)));
       return { kind: 'created', study: toStudy(this.studyRow(def.name)!) };
     }).immediate();
@@ -124,18 +124,16 @@ export class SqliteStudyStore implements StudyStore {
   }
 
   async listStudies(): Promise<StudyRecord[]> {
-    return (this.db.prepare(`SELECT ${STUDY_COLUMNS} FROM studies s ORDER BY s.name`).all() as StudyRow[]).map(toStudy);
+    return (this.sql(`SELECT ${STUDY_COLUMNS} FROM studies s ORDER BY s.name`).all() as StudyRow[]).map(toStudy);
   }
 
   async claimTrial(studyId: number, owner: Owner = currentOwner()): Promise<TrialRecord | null> {
     return this.db.transaction((): TrialRecord | null => {
       this.requeueOrphans(studyId);
-      const next = this.db
-        .prepare(`SELECT id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`)
+      const next = this.sql(`SELECT id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`)
         .get(studyId) as { id: number } | undefined;
       if (!next) return null;
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE trials SET state = 'running', attempt = attempt + 1, owner_pid = ?, owner_host = ?, claimed_at = ?,
              finished_at = NULL, run_id = NULL, reason = NULL, last_time = NULL, last_value = NULL, last_step = NULL
            WHERE id = ?`,
@@ -150,8 +148,7 @@ export class SqliteStudyStore implements StudyStore {
   }
 
   async attachRun(trialId: number, attempt: number, runId: number): Promise<boolean> {
-    const info = this.db
-      .prepare(`UPDATE trials SET run_id = ? WHERE id = ? AND attempt = ? AND state = 'running'`)
+    const info = this.sql(`UPDATE trials SET run_id = ? WHERE id = ? AND attempt = ? AND state = 'running'`)
       .run(runId, trialId, attempt);
     return info.changes === 1;
   }
@@ -199,7 +196,7 @@ export class SqliteStudyStore implements StudyStore {
 
   async requeueTrial(trialId: number, attempt: number, reason: string): Promise<boolean> {
     return this.db.transaction((): boolean => {
-      const t = this.db.prepare('SELECT state, attempt FROM trials WHERE id = ?').get(trialId) as { state: TrialState; attempt: number } | undefined;
+      const t = this.sql('SELECT state, attempt FROM trials WHERE id = ?').get(trialId) as { state: TrialState; attempt: number } | undefined;
       if (!t || t.state !== 'running' || t.attempt !== attempt) return false;
       this.requeue(trialId, reason);
       return true;
@@ -211,14 +208,13 @@ export class SqliteStudyStore implements StudyStore {
   }
 
   async listTrials(studyId: number): Promise<TrialRecord[]> {
-    const rows = this.db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? ORDER BY t.number`).all(studyId) as TrialRow[];
+    const rows = this.sql(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? ORDER BY t.number`).all(studyId) as TrialRow[];
     return rows.map(toTrial);
   }
 
   async listRungResults(studyId: number): Promise<RungResult[]> {
     const s = this.scheduler(studyId);
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT r.*, t.number FROM rung_results r JOIN trials t ON t.id = r.trial_id
          WHERE r.study_id = ? ORDER BY r.rung, r.recorded_at, t.number`,
       )
@@ -243,39 +239,48 @@ export class SqliteStudyStore implements StudyStore {
   async studyProgress(studyId: number): Promise<StudyProgress> {
     const s = this.scheduler(studyId);
     const counts = Object.fromEntries(TRIAL_STATES.map((state) => [state, 0])) as Record<TrialState, number>;
-    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? GROUP BY state').all(studyId) as { state: TrialState; n: number }[]) {
+    for (const r of this.sql('SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? GROUP BY state').all(studyId) as { state: TrialState; n: number }[]) {
       counts[r.state] = r.n;
     }
     const order = s.sign === -1 ? 'ASC' : 'DESC';
-    const best = this.db
-      .prepare(
+    const best = this.sql(
         `SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? AND t.last_value IS NOT NULL AND t.state IN ('running', 'stopped', 'completed')
          ORDER BY t.last_value ${order}, t.number LIMIT 1`,
       )
       .get(studyId) as TrialRow | undefined;
     const rungs = s.asha.milestones.map((milestone, rung) => {
-      const rewards = (this.db.prepare('SELECT reward FROM rung_results WHERE study_id = ? AND rung = ?').all(studyId, rung) as { reward: number }[]).map((r) => r.reward);
+      const rewards = (this.sql('SELECT reward FROM rung_results WHERE study_id = ? AND rung = ?').all(studyId, rung) as { reward: number }[]).map((r) => r.reward);
       const cutoff = rungCutoff(rewards, s.asha.reductionFactor);
       return { rung, milestone, recorded: rewards.length, cutoffValue: cutoff === null ? null : s.sign * cutoff };
     });
     return { counts, best: best ? toTrial(best) : null, rungs };
   }
 
+  /** A prepared statement, prepared once per connection. */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
   // ---- inside transactions ----
 
   private studyRow(name: string): StudyRow | undefined {
-    return this.db.prepare(`SELECT ${STUDY_COLUMNS} FROM studies s WHERE s.name = ?`).get(name) as StudyRow | undefined;
+    return this.sql(`SELECT ${STUDY_COLUMNS} FROM studies s WHERE s.name = ?`).get(name) as StudyRow | undefined;
   }
 
   private trial(trialId: number): TrialRecord | null {
-    const row = this.db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.id = ?`).get(trialId) as TrialRow | undefined;
+    const row = this.sql(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.id = ?`).get(trialId) as TrialRow | undefined;
     return row ? toTrial(row) : null;
   }
 
   private scheduler(studyId: number): Scheduler {
     let s = this.schedulers.get(studyId);
     if (!s) {
-      const row = this.db.prepare('SELECT settings_json FROM studies WHERE id = ?').get(studyId) as { settings_json: string } | undefined;
+      const row = this.sql('SELECT settings_json FROM studies WHERE id = ?').get(studyId) as { settings_json: string } | undefined;
       if (!row) throw new Error(`no study with id ${studyId} in this database`);
       const settings = JSON.parse(row.settings_json) as StudySettings;
       s = {
@@ -293,15 +298,13 @@ export class SqliteStudyStore implements StudyStore {
   }
 
   private othersAt(studyId: number, rung: number, trialId: number): number[] {
-    const rows = this.db
-      .prepare('SELECT reward FROM rung_results WHERE study_id = ? AND rung = ? AND trial_id != ?')
+    const rows = this.sql('SELECT reward FROM rung_results WHERE study_id = ? AND rung = ? AND trial_id != ?')
       .all(studyId, rung, trialId) as { reward: number }[];
     return rows.map((r) => r.reward);
   }
 
   private recordRung(studyId: number, trialId: number, attempt: number, rung: number, r: TrialReport, reward: number, cutoff: number | null, decision: string): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO rung_results (trial_id, rung, study_id, attempt, time, step, wall_time, value, reward, cutoff, decision, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -309,14 +312,12 @@ export class SqliteStudyStore implements StudyStore {
   }
 
   private setLast(trialId: number, r: TrialReport): void {
-    this.db
-      .prepare('UPDATE trials SET last_time = ?, last_value = ?, last_step = ? WHERE id = ?')
+    this.sql('UPDATE trials SET last_time = ?, last_value = ?, last_step = ? WHERE id = ?')
       .run(r.time, finiteOrNull(r.value), r.step, trialId);
   }
 
   private endTrial(trialId: number, state: TrialState, reason: string, last: TrialReport | undefined): void {
-    this.db
-      .prepare(
+    this.sql(
         `UPDATE trials SET state = ?, reason = ?, finished_at = ?,
            last_time = COALESCE(?, last_time), last_value = CASE WHEN ? THEN ? ELSE last_value END, last_step = COALESCE(?, last_step)
          WHERE id = ?`,
@@ -326,15 +327,13 @@ export class SqliteStudyStore implements StudyStore {
 
   /** Back to waiting: the attempt's rung results go; its run is kept, marked interrupted if still running. */
   private requeue(trialId: number, reason: string): void {
-    const t = this.db.prepare('SELECT run_id FROM trials WHERE id = ?').get(trialId) as { run_id: number | null };
+    const t = this.sql('SELECT run_id FROM trials WHERE id = ?').get(trialId) as { run_id: number | null };
     if (t.run_id !== null) {
-      this.db
-        .prepare(`UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ? AND status = 'running'`)
+      this.sql(`UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ? AND status = 'running'`)
         .run(reason, now(), t.run_id);
     }
-    this.db.prepare('DELETE FROM rung_results WHERE trial_id = ?').run(trialId);
-    this.db
-      .prepare(
+    this.sql('DELETE FROM rung_results WHERE trial_id = ?').run(trialId);
+    this.sql(
         `UPDATE trials SET state = 'waiting', owner_pid = NULL, owner_host = NULL, run_id = NULL, reason = ?,
            last_time = NULL, last_value = NULL, last_step = NULL WHERE id = ?`,
       )
@@ -342,7 +341,7 @@ export class SqliteStudyStore implements StudyStore {
   }
 
   private requeueOrphans(studyId: number): TrialRecord[] {
-    const running = (this.db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? AND t.state = 'running'`).all(studyId) as TrialRow[]).map(toTrial);
+    const running = (this.sql(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? AND t.state = 'running'`).all(studyId) as TrialRow[]).map(toTrial);
     const orphans = running.filter((t) => ownerGone(t.owner));
     for (const t of orphans) {
       this.requeue(t.id, `attempt ${t.attempt} was left running by process ${t.owner?.pid ?? '?'} on ${t.owner?.host ?? '?'}, which ended; restarted`);
