@@ -92,6 +92,8 @@ export interface RunHooks {
   started?: (run: RunRecord) => Promise<void>;
   shouldStop?: (record: StepRecord) => boolean | Promise<boolean>;
   ended?: (outcome: JobOutcome, result: TrainResult | null) => Promise<void>;
+  /** asked when training ends: a reason if the caller no longer wants the run (it is then recorded as interrupted), else null */
+  abandoned?: () => string | null;
 }
 
 export type JobOutcome =
@@ -149,8 +151,9 @@ async function trainAndRecord(job: RunJob, ctx: JobContext, hooks: RunHooks | nu
     });
     trained(result);
     const timings = { wallSeconds: result.wallSeconds, evalSeconds: result.evalSeconds, steps: result.steps };
-    if (result.stopReason === 'interrupted') {
-      ctx.store.markInterrupted(runId, 'interrupted (signal); rerun the same command to redo it', timings);
+    const abandoned = hooks?.abandoned?.() ?? null;
+    if (result.stopReason === 'interrupted' || abandoned !== null) {
+      ctx.store.markInterrupted(runId, abandoned ?? 'interrupted (signal); rerun the same command to redo it', timings);
       return { kind: 'interrupted', run: ctx.store.getRun(runId)! };
     }
     const status = result.stopReason === 'diverged' ? 'diverged' : 'completed';

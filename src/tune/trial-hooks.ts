@@ -20,6 +20,7 @@ export function timeOf(r: StepRecord, link: Pick<TrialLink, 'timeAttr' | 'stepsP
 export function trialHooks(studies: StudyStore, link: TrialLink): RunHooks {
   const { trialId, attempt } = link;
   let last: TrialReport | undefined;
+  let lost: string | null = null;
   return {
     started: async (run) => {
       if (!(await studies.attachRun(trialId, attempt, run.id))) {
@@ -30,8 +31,13 @@ export function trialHooks(studies: StudyStore, link: TrialLink): RunHooks {
       const value = metricOf(r, link.metric);
       if (value === undefined) return false; // not measured at this step (evaluation interval)
       last = { time: timeOf(r, link), value, step: r.step, wallTime: r.wallTime };
-      return studies.reportTrial(trialId, attempt, last).then((d) => d.action !== 'continue');
+      return studies.reportTrial(trialId, attempt, last).then((d) => {
+        if (d.action === 'lost') lost = d.reason;
+        return d.action !== 'continue';
+      });
     },
+    // a trial taken from this worker (requeued as abandoned, or finished elsewhere) leaves an interrupted run
+    abandoned: () => lost,
     ended: async (outcome) => {
       switch (outcome.kind) {
         case 'finished':
@@ -43,6 +49,7 @@ export function trialHooks(studies: StudyStore, link: TrialLink): RunHooks {
           }
           return;
         case 'interrupted':
+          if (lost !== null) return; // no longer ours to requeue
           await studies.requeueTrial(trialId, attempt, `attempt ${attempt} interrupted after ${outcome.run.steps ?? 0} steps; it restarts when the study resumes`);
           return;
         case 'failed':
