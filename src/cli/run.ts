@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { formatBackend, initBackend } from '../backend/index.js';
-import { applyOverrides, experimentIdentity, loadExperiment, refuseUnimplemented, type ExperimentSpec, type OptimiserSpec } from '../config/index.js';
+import { applyOverrides, experimentIdentity, loadExperiment, refuseUnimplemented, type ExperimentSpec } from '../config/index.js';
 import { loadDataset } from '../data/load.js';
 import { resolveMirror } from '../data/locations.js';
 import { DEFAULT_DB_PATH } from '../store/open.js';
@@ -102,10 +102,7 @@ function parseFlags(opts: RunOptions, cmd: Command): Flags {
 /** The experiment as this invocation runs it (with a study's best entry as its optimisers); throws the config module's ConfigError. */
 async function experimentFor(configFile: string, flags: Flags, fromStudy: { db: string; study: string } | null): Promise<ExperimentSpec> {
   let spec = loadExperiment(configFile);
-  if (fromStudy) {
-    const tuned: OptimiserSpec = await tunedEntry(fromStudy.db, fromStudy.study, spec);
-    spec = { ...spec, optimisers: [tuned] };
-  }
+  if (fromStudy) spec = { ...spec, optimisers: [await tunedEntry(fromStudy.db, fromStudy.study, spec)] };
   spec = applyOverrides(spec, { optimisers: flags.optimisers, seeds: flags.seeds, epochs: flags.epochs });
   if (flags.maxSteps !== undefined) spec = { ...spec, maxSteps: flags.maxSteps };
   refuseUnimplemented(spec);
