@@ -4,6 +4,7 @@ import path from 'node:path';
 import { packageRoot } from '../util/package-root.js';
 import { registerDataCommand } from './data.js';
 import { registerRunCommand } from './run.js';
+import { registerTuneCommand } from './tune.js';
 import { registerAccelCommand } from './accel.js';
 import { registerReportCommand } from './report.js';
 import { registerCheckHvpCommand } from './check-hvp.js';
@@ -20,6 +21,7 @@ program
 
 registerDataCommand(program);
 registerRunCommand(program);
+registerTuneCommand(program);
 registerAccelCommand(program);
 registerReportCommand(program);
 registerCheckHvpCommand(program);

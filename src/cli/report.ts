@@ -24,6 +24,7 @@ interface ReportCliOptions {
   gridPoints: number;
   plots?: string;
   paper?: boolean;
+  study?: string;
 }
 
 
@@ -57,7 +58,18 @@ export function registerReportCommand(program: Command): void {
     .option('--grid-points <n>', 'points of the common grid the curves are interpolated onto', integerOption('--grid-points', 2), DEFAULT_CURVE_POINTS)
     .option('--plots <dir>', 'also write SVG plots, index.html and the tables (md, csv, json) into this folder')
     .option('--paper', "add the paper's Table 5 values beside ours, with the difference in units of the paper's error")
+    .option('--study <name>', 'instead: an `sfn tune` study\'s trials (table) and every trial\'s curve with the rungs (SVG, into --plots or beside the database)')
     .action(async (opts: ReportCliOptions, cmd: Command) => {
+      if (opts.study !== undefined) {
+        try {
+          const { reportStudy } = await import('../tune/study-report.js'); // the database driver only when it is used
+          const svg = await reportStudy(opts.db, opts.study, { format: opts.format, plots: opts.plots });
+          process.stderr.write(`wrote ${svg}\n`);
+        } catch (err) {
+          cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
+        }
+        return;
+      }
       const statuses = parseStatuses(opts.status, cmd);
       // bad files are one line each (main.ts prints them): thrown, not cmd.error, which adds the usage
       if (opts.plots !== undefined) {

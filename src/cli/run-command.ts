@@ -14,6 +14,7 @@ import { openRunLog } from '../train/run-log.js';
 import { formatSummary, summarise } from '../train/summary.js';
 import { runInWorkers } from '../train/worker-pool.js';
 import { plural } from '../util/plural.js';
+import { tunedEntry } from '../tune/from-study.js';
 import type { RunOptions } from './run.js';
 
 interface Flags {
@@ -61,9 +62,10 @@ function parseFlags(opts: RunOptions, cmd: Command): Flags {
   return flags;
 }
 
-/** The experiment as this invocation runs it; throws the config module's ConfigError. */
-function experimentFor(configFile: string, flags: Flags): ExperimentSpec {
+/** The experiment as this invocation runs it (with a study's best entry as its optimisers); throws the config module's ConfigError. */
+async function experimentFor(configFile: string, flags: Flags, fromStudy: { db: string; study: string } | null): Promise<ExperimentSpec> {
   let spec = loadExperiment(configFile);
+  if (fromStudy) spec = { ...spec, optimisers: [await tunedEntry(fromStudy.db, fromStudy.study, spec)] };
   spec = applyOverrides(spec, { optimisers: flags.optimisers, seeds: flags.seeds, epochs: flags.epochs });
   if (flags.maxSteps !== undefined) spec = { ...spec, maxSteps: flags.maxSteps };
   refuseUnimplemented(spec);
@@ -74,7 +76,7 @@ export async function runCommand(configArgument: string | undefined, opts: RunOp
   const flags = parseFlags(opts, cmd);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const configFile = resolveConfigArgument(configArgument, say);
-  const spec = experimentFor(configFile, flags);
+  const spec = await experimentFor(configFile, flags, opts.fromStudy === undefined ? null : { db: opts.db, study: opts.fromStudy });
 
   const backend = await initBackend(opts.backend, { tapeGradients: false }); // the engine never uses tf.grad
   say(formatBackend());

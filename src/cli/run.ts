@@ -21,6 +21,7 @@ export interface RunOptions {
   dataDir?: string;
   mirror?: string;
   json?: boolean;
+  fromStudy?: string;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -38,6 +39,7 @@ export function registerRunCommand(program: Command): void {
     .option('--data-dir <dir>', 'dataset cache folder (default: $SFN_DATA_DIR, else ./datasets)')
     .option('--mirror <url-or-dir>', 'fetch dataset files from <mirror>/<dataset>/<file> (default: $SFN_DATA_MIRROR)')
     .option('--json', 'also print the summary as one JSON object on the last line of stdout')
+    .option('--from-study <study>', 'run the best configuration of this `sfn tune` study (preset tuned) instead of the file\'s optimisers')
     .action(async (config: string | undefined, opts: RunOptions, cmd: Command) => {
       const { runCommand } = await import('./run-command.js');
       await runCommand(config, opts, cmd);

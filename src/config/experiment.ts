@@ -64,6 +64,8 @@ export const EXPERIMENT_SHAPE = {
   maxSteps: optional(intAtLeast(1)),
   defaults: optional(allowing(z.record(z.string(), z.unknown()), 'a mapping of hyperparameters shared by the optimisers')),
   optimisers: allowing(z.array(z.unknown()).min(1), 'a non-empty list of optimiser entries, each with a name'),
+  /** `sfn tune`'s search spaces per optimiser, checked by search-space-load.ts when a study uses them */
+  searchSpaces: optional(allowing(z.record(z.string(), z.unknown()), 'a mapping from optimiser names to search spaces')),
 };
 
 /** Keys of an optimiser entry that are not hyperparameters. */

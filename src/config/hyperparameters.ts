@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { OPTIMISERS, type DescriptorOf, type OptimiserName } from '../optim/registry.js';
+import { OPTIMISERS, type DescriptorOf } from '../optim/registry.js';
+import type { OptimiserName } from '../optim/catalogue.js';
 
 /**
  * Hyperparameters of every optimiser, strict (unknown keys are errors) and range-checked. Fields
@@ -8,12 +9,9 @@ import { OPTIMISERS, type DescriptorOf, type OptimiserName } from '../optim/regi
  * ../shared/REFERENCE.md ("Baselines as run").
  */
 
-export type { OptimiserName } from '../optim/registry.js';
+export { OPTIMISER_NAMES, isOptimiserName, type OptimiserName } from '../optim/catalogue.js';
 export { ACCELERATORS, type Accelerator } from '../optim/directions/series.js';
 
-type NamesOf<T extends readonly { name: string }[]> = { readonly [K in keyof T]: T[K] extends { name: infer N } ? N : never };
-/** every optimiser a config may name, in the paper's Table 5 order */
-export const OPTIMISER_NAMES = OPTIMISERS.map((d) => d.name) as unknown as NamesOf<typeof OPTIMISERS>;
 
 export const HYPERPARAMETER_SCHEMAS = Object.fromEntries(OPTIMISERS.map((d) => [d.name, d.schema])) as {
   [N in OptimiserName]: DescriptorOf<N>['schema'];
@@ -21,9 +19,6 @@ export const HYPERPARAMETER_SCHEMAS = Object.fromEntries(OPTIMISERS.map((d) => [
 
 export type Hyperparameters = { [N in OptimiserName]: z.output<(typeof HYPERPARAMETER_SCHEMAS)[N]> };
 
-export function isOptimiserName(name: unknown): name is OptimiserName {
-  return typeof name === 'string' && (OPTIMISER_NAMES as readonly string[]).includes(name);
-}
 
 export function hyperparameterKeys(name: OptimiserName): string[] {
   return Object.keys(HYPERPARAMETER_SCHEMAS[name].shape);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { positive, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { catalogued } from './catalogue.js';
 import type { Optimizer, StepResult } from './optimizer.js';
 
 export interface AdamState {
@@ -19,8 +20,7 @@ export interface AdamState {
  * both moments and eps outside the square root.
  */
 export const adam = describeOptimiser({
-  name: 'adam',
-  title: 'Adam',
+  ...catalogued('adam'),
   schema: z.strictObject({
     lr: positive(),
     beta1: withDefault(unitInterval(), 0.9),

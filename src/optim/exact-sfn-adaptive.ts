@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nonNegative, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { catalogued } from './catalogue.js';
 import { composeOptimizer } from './compose.js';
 import { EXACT_EIGEN_MAX_PARAMETERS, exactEigenDirection } from './directions/exact-eigen.js';
 import { adaptiveRule } from './rules/adaptive.js';
@@ -13,8 +14,7 @@ import { LEVENBERG_MARQUARDT_FIELDS, levenbergMarquardtOptions } from './rules/l
  * Levenberg-Marquardt damping from the same batch's new loss; every step taken (no undo).
  */
 export const exactSfnAdaptive = describeOptimiser({
-  name: 'exact-sfn-adaptive',
-  title: 'Exact SFN (Adaptive)',
+  ...catalogued('exact-sfn-adaptive'),
   schema: z.strictObject({
     /** initial damping, adapted by Levenberg-Marquardt */
     damping: nonNegative(),

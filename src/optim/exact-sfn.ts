@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nonNegative, positive, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { catalogued } from './catalogue.js';
 import { composeOptimizer } from './compose.js';
 import { EXACT_EIGEN_MAX_PARAMETERS, exactEigenDirection } from './directions/exact-eigen.js';
 import { fixedRule } from './rules/fixed.js';
@@ -13,8 +14,7 @@ import { fixedRule } from './rules/fixed.js';
  * threshold is 0; here exact zeros are still replaced, so a zero eigenvalue is never inverted.)
  */
 export const exactSfn = describeOptimiser({
-  name: 'exact-sfn',
-  title: 'Exact SFN',
+  ...catalogued('exact-sfn'),
   schema: z.strictObject({
     lr: positive(),
     momentum: withDefault(unitInterval(), 0),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { intAtLeast, positive, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { catalogued } from './catalogue.js';
 import { KFAC_FIELDS } from './kfac-fields.js';
 import { LEVENBERG_MARQUARDT_FIELDS } from './rules/lm-damping.js';
 
@@ -9,8 +10,7 @@ import { LEVENBERG_MARQUARDT_FIELDS } from './rules/lm-damping.js';
  * Not built yet: the schema lets configs list it; runs are refused.
  */
 export const kfacDeepmind = describeOptimiser({
-  name: 'kfac-deepmind',
-  title: 'KFAC (DeepMind)',
+  ...catalogued('kfac-deepmind'),
   schema: z.strictObject({
     damping: positive(),
     curvatureEma: withDefault(unitInterval(), 0.95),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { intAtLeast, positive, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { catalogued } from './catalogue.js';
 import { KFAC_FIELDS } from './kfac-fields.js';
 
 /**
@@ -8,8 +9,7 @@ import { KFAC_FIELDS } from './kfac-fields.js';
  * Not built yet: the schema lets configs list it; runs are refused.
  */
 export const kfacKazuki = describeOptimiser({
-  name: 'kfac-kazuki',
-  title: 'KFAC (Kazuki)',
+  ...catalogued('kfac-kazuki'),
   schema: z.strictObject({
     lr: positive(),
     momentum: unitInterval(),

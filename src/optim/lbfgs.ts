@@ -1,4 +1,5 @@
 import { describeOptimiser } from './descriptor.js';
+import { catalogued } from './catalogue.js';
 import { LBFGS_SCHEMA } from './lbfgs/hyperparameters.js';
 import { checkLbfgsModelSize, lbfgs as lbfgsOptimizer } from './lbfgs/optimizer.js';
 
@@ -11,8 +12,7 @@ import { checkLbfgsModelSize, lbfgs as lbfgsOptimizer } from './lbfgs/optimizer.
  * the batch, as the paper logged it.
  */
 export const lbfgs = describeOptimiser({
-  name: 'lbfgs',
-  title: 'LBFGS',
+  ...catalogued('lbfgs'),
   schema: LBFGS_SCHEMA,
   needs: { pointEvaluations: true },
   create: (hp) => lbfgsOptimizer(hp, { compat: hp.compat }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nonNegative } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { catalogued } from './catalogue.js';
 import { composeOptimizer } from './compose.js';
 import { hessianSeriesDirection, SERIES_FIELDS } from './directions/series.js';
 import { adaptiveRule } from './rules/adaptive.js';
@@ -17,8 +18,7 @@ import { LEVENBERG_MARQUARDT_FIELDS, levenbergMarquardtOptions } from './rules/l
  * still adapts, and every step is taken.
  */
 export const oursAdaptive = describeOptimiser({
-  name: 'ours-adaptive',
-  title: 'Ours (Adaptive)',
+  ...catalogued('ours-adaptive'),
   schema: z.strictObject({
     /** initial damping, adapted by Levenberg-Marquardt */
     damping: nonNegative(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nonNegative, positive, unitInterval, withDefault } from '../config/fields.js';
 import { describeOptimiser } from './descriptor.js';
+import { catalogued } from './catalogue.js';
 import { composeOptimizer } from './compose.js';
 import { hessianSeriesDirection, SERIES_FIELDS } from './directions/series.js';
 import { fixedRule } from './rules/fixed.js';
@@ -11,8 +12,7 @@ import { fixedRule } from './rules/fixed.js';
  * u_t = lr Delta_t + momentum u_{t-1}, w <- w - u_t. 2(K-1) Hessian-vector products per step.
  */
 export const ours = describeOptimiser({
-  name: 'ours',
-  title: 'Ours',
+  ...catalogued('ours'),
   schema: z.strictObject({
     lr: positive(),
     momentum: withDefault(unitInterval(), 0),

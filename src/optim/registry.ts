@@ -22,13 +22,27 @@ import { exactSfnAdaptive } from './exact-sfn-adaptive.js';
 import { lbfgs } from './lbfgs.js';
 
 export type { OptimizerContext } from './descriptor.js';
+import { OPTIMISER_CATALOGUE, type OptimiserName } from './catalogue.js';
 
-export const OPTIMISERS = [ours, oursAdaptive, sgd, adam, kfacKazuki, kfacDeepmind, exactSfn, exactSfnAdaptive, lbfgs] as const;
+/** one descriptor for every catalogue entry, no more (the compiler checks both ways) */
+const DESCRIPTORS = {
+  ours,
+  'ours-adaptive': oursAdaptive,
+  sgd,
+  adam,
+  'kfac-kazuki': kfacKazuki,
+  'kfac-deepmind': kfacDeepmind,
+  'exact-sfn': exactSfn,
+  'exact-sfn-adaptive': exactSfnAdaptive,
+  lbfgs,
+} satisfies { [N in OptimiserName]: OptimiserDescriptor<N> };
 
-type Descriptors = (typeof OPTIMISERS)[number];
-export type OptimiserName = Descriptors['name'];
+export type { OptimiserName } from './catalogue.js';
 /** the descriptor of one optimiser, with its schema's type */
-export type DescriptorOf<N extends OptimiserName> = Extract<Descriptors, { name: N }>;
+export type DescriptorOf<N extends OptimiserName> = (typeof DESCRIPTORS)[N];
+
+/** the descriptors in the catalogue's (the paper's Table 5) order */
+export const OPTIMISERS: readonly DescriptorOf<OptimiserName>[] = OPTIMISER_CATALOGUE.map((e) => DESCRIPTORS[e.name]);
 
 /** The descriptor of `name`, or undefined for an unknown name. */
 export function descriptorOf(name: string): OptimiserDescriptor | undefined {
@@ -37,7 +51,7 @@ export function descriptorOf(name: string): OptimiserDescriptor | undefined {
 
 /** Names that have an implementation, in registry order. */
 export function registeredOptimisers(): OptimiserName[] {
-  return OPTIMISERS.filter((d) => d.create !== null).map((d) => d.name);
+  return OPTIMISERS.filter((d) => d.create !== null).map((d) => d.name as OptimiserName);
 }
 
 export function isRegistered(name: string): name is OptimiserName {

@@ -1,9 +1,9 @@
-import { OPTIMISERS } from '../optim/registry.js';
+import { OPTIMISER_CATALOGUE } from '../optim/catalogue.js';
 
 /**
  * How settings (experiments) and algorithms (optimisers) are named in tables and plots: the
  * paper's names where we know them, in the paper's Table 5 order (the optimisers' titles and order
- * are their descriptors').
+ * come from the optimiser catalogue, whose entries the descriptors take theirs from).
  */
 
 const SETTINGS: readonly { key: string; title: string }[] = [
@@ -13,7 +13,7 @@ const SETTINGS: readonly { key: string; title: string }[] = [
   { key: 'cifar10', title: 'CIFAR-10' },
 ];
 
-const ALGORITHMS: readonly { name: string; title: string }[] = OPTIMISERS;
+const ALGORITHMS: readonly { name: string; title: string }[] = OPTIMISER_CATALOGUE;
 
 /** 'UCI-Energy', 'uci_energy' and 'ucienergy' are one setting. */
 export function settingKey(name: string): string {

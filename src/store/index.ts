@@ -5,3 +5,4 @@ export { configHash, stableStringify } from './hash.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { softwareVersions } from './versions.js';
 export * from './types.js';
+export * from './study-types.js';

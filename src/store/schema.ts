@@ -62,7 +62,60 @@ const v1: Migration = (db) => {
   `);
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1];
+/** `sfn tune`: studies, their trials and the results trials recorded at ASHA's rungs. */
+const v2: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE studies (
+      id            INTEGER PRIMARY KEY,
+      name          TEXT NOT NULL UNIQUE,
+      experiment_id INTEGER NOT NULL REFERENCES experiments(id),  -- where the trials' runs are
+      optimiser     TEXT NOT NULL,
+      settings_hash TEXT NOT NULL,
+      settings_json TEXT NOT NULL,    -- space, scheduler, samples, seeds, metric: see StudySettings
+      created_at    TEXT NOT NULL
+    );
+
+    CREATE TABLE trials (
+      id          INTEGER PRIMARY KEY,
+      study_id    INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+      number      INTEGER NOT NULL,   -- 0-based position in the sampled sequence
+      config_json TEXT NOT NULL,
+      state       TEXT NOT NULL CHECK (state IN ('waiting', 'running', 'stopped', 'completed', 'failed')),
+      attempt     INTEGER NOT NULL DEFAULT 0,  -- claims so far; a restart is a new attempt with a new run
+      run_id      INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+      owner_pid   INTEGER,            -- process that claimed the running attempt
+      owner_host  TEXT,
+      claimed_at  TEXT,
+      finished_at TEXT,
+      reason      TEXT,
+      last_time   REAL,               -- time attribute, metric and step at the last decision
+      last_value  REAL,
+      last_step   INTEGER,
+      UNIQUE (study_id, number)
+    );
+    CREATE INDEX trials_by_state ON trials (study_id, state, number);
+
+    -- one result per (trial, rung) of the trial's current attempt
+    CREATE TABLE rung_results (
+      trial_id    INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+      rung        INTEGER NOT NULL,
+      study_id    INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+      attempt     INTEGER NOT NULL,
+      time        REAL NOT NULL,
+      step        INTEGER NOT NULL,
+      wall_time   REAL NOT NULL,
+      value       REAL NOT NULL,
+      reward      REAL NOT NULL,
+      cutoff      REAL,               -- NULL: the rung held no other result
+      decision    TEXT NOT NULL CHECK (decision IN ('continue', 'stop', 'complete')),
+      recorded_at TEXT NOT NULL,
+      PRIMARY KEY (trial_id, rung)
+    ) WITHOUT ROWID;
+    CREATE INDEX rung_results_by_rung ON rung_results (study_id, rung);
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings the database to the latest schema; each migration runs in its own transaction. */

@@ -5,6 +5,8 @@ import { DEFAULT_DB_PATH, openDatabase, type OpenOptions } from './open.js';
 import { currentOwner, isOwnerAlive } from './owner.js';
 import { finalAndLowest, listRuns, metricKeys, metricSeries, metricSeriesForRuns } from './queries.js';
 import { RUN_COLUMNS, toExperiment, toRun, type ExperimentRow, type RunRow } from './rows.js';
+import { SqliteStudyStore } from './study-sqlite.js';
+import type { StudyStore } from './study-types.js';
 import {
   KEPT_STATUSES,
   type BeginRun,
@@ -30,6 +32,7 @@ export class Store {
   private readonly writers = new Map<number, MetricsWriter>();
   private readonly keyIds = new Map<string, number>();
   private readonly insertMetric: Database.Statement;
+  private studyStore: StudyStore | null = null;
 
   private constructor(
     readonly path: string,
@@ -245,6 +248,13 @@ export class Store {
       this.keyIds.set(name, id);
     }
     return id;
+  }
+
+  // ---- studies (sfn tune) ----
+
+  /** The studies of this database, on the same connection (asynchronous: see StudyStore). */
+  studies(): StudyStore {
+    return (this.studyStore ??= new SqliteStudyStore(this.db));
   }
 
   // ---- readers for the report ----

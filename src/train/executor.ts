@@ -5,7 +5,7 @@
  */
 import type { Dataset } from '../data/types.js';
 import type { Store } from '../store/store.js';
-import { runJob, type JobOutcome, type JobProgress, type RunJob } from './job.js';
+import { runJob, type JobContext, type JobOutcome, type JobProgress, type RunJob } from './job.js';
 
 export type ExecutorEvent =
   | { type: 'ready'; worker: number; backend: string }
@@ -17,16 +17,26 @@ export type ExecutorEvent =
 
 export type Emit = (e: ExecutorEvent) => void;
 
+/** Jobs handed out one at a time as workers become free (e.g. claimed from a study); undefined: no more. */
+export type JobSource = () => Promise<RunJob | undefined>;
+
+/** A list of jobs as a source. */
+export function jobQueue(jobs: readonly RunJob[]): JobSource {
+  const queue = [...jobs];
+  return async () => queue.shift();
+}
+
 export interface InProcessContext {
   store: Store;
   backend: string;
   dataset: (name: RunJob['dataset']) => Promise<Dataset>;
+  hooks?: JobContext['hooks'];
 }
 
-export async function runInProcess(jobs: RunJob[], ctx: InProcessContext, signal: AbortSignal, emit: Emit): Promise<void> {
+export async function runInProcess(jobs: RunJob[] | JobSource, ctx: InProcessContext, signal: AbortSignal, emit: Emit): Promise<void> {
   emit({ type: 'ready', worker: 0, backend: ctx.backend });
-  for (const job of jobs) {
-    if (signal.aborted) break;
+  const next = Array.isArray(jobs) ? jobQueue(jobs) : jobs;
+  for (let job = signal.aborted ? undefined : await next(); job; job = signal.aborted ? undefined : await next()) {
     const outcome = await runJob(job, {
       ...ctx,
       signal,

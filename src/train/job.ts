@@ -12,9 +12,10 @@ import { parameterCount } from '../models/spec.js';
 import { createOptimizer } from '../optim/registry.js';
 import { METRIC_KEYS, type RunRecord } from '../store/types.js';
 import type { Store } from '../store/store.js';
+import type { TrialLink } from '../store/study-types.js';
 import { softwareVersions } from '../store/versions.js';
 import { train } from './loop.js';
-import type { StepRecord, StopReason } from './types.js';
+import type { StepRecord, StopReason, TrainResult } from './types.js';
 
 export interface RunJob {
   experimentId: number;
@@ -29,6 +30,8 @@ export interface RunJob {
   seed: number;
   /** the run's resolved configuration, part of its key in the store */
   config: Record<string, unknown>;
+  /** set when the run is an attempt of a `sfn tune` trial, which reports to its study after every step */
+  trial?: TrialLink;
 }
 
 /** Every (optimiser, seed) pair of an experiment, optimiser by optimiser. */
@@ -80,6 +83,17 @@ export interface JobContext {
   progressMs?: number;
   /** called once the run is started in the store */
   onStart?: (run: RunRecord, redone: boolean) => void;
+  /** what a caller adds to a job's run (e.g. a tuner's trial reports), or null */
+  hooks?: (job: RunJob) => RunHooks | null;
+}
+
+/** A caller's part in a run: told when it starts, asked after every step whether to stop, told how it ended. */
+export interface RunHooks {
+  started?: (run: RunRecord) => Promise<void>;
+  shouldStop?: (record: StepRecord) => boolean | Promise<boolean>;
+  ended?: (outcome: JobOutcome, result: TrainResult | null) => Promise<void>;
+  /** asked when training ends: a reason if the caller no longer wants the run (it is then recorded as interrupted), else null */
+  abandoned?: () => string | null;
 }
 
 export type JobOutcome =
@@ -90,6 +104,14 @@ export type JobOutcome =
   | { kind: 'failed'; run: RunRecord; error: string };
 
 export async function runJob(job: RunJob, ctx: JobContext): Promise<JobOutcome> {
+  const hooks = ctx.hooks?.(job) ?? null;
+  let result: TrainResult | null = null;
+  const outcome = await trainAndRecord(job, ctx, hooks, (r) => (result = r));
+  await hooks?.ended?.(outcome, result);
+  return outcome;
+}
+
+async function trainAndRecord(job: RunJob, ctx: JobContext, hooks: RunHooks | null, trained: (r: TrainResult) => void): Promise<JobOutcome> {
   const dataset = await ctx.dataset(job.dataset);
   const model = modelByName(job.model, dataset.classes);
   const optimizer = createOptimizer(job.optimiser, { parameterCount: parameterCount(model.spec), seed: job.seed });
@@ -112,6 +134,7 @@ export async function runJob(job: RunJob, ctx: JobContext): Promise<JobOutcome> 
     }
   };
   try {
+    await hooks?.started?.(begin.run);
     const result = await train({
       dataset,
       model,
@@ -124,10 +147,13 @@ export async function runJob(job: RunJob, ctx: JobContext): Promise<JobOutcome> 
       timeBudgetSeconds: job.timeBudgetSeconds,
       signal: ctx.signal,
       onStep,
+      shouldStop: hooks?.shouldStop,
     });
+    trained(result);
     const timings = { wallSeconds: result.wallSeconds, evalSeconds: result.evalSeconds, steps: result.steps };
-    if (result.stopReason === 'interrupted') {
-      ctx.store.markInterrupted(runId, 'interrupted (signal); rerun the same command to redo it', timings);
+    const abandoned = hooks?.abandoned?.() ?? null;
+    if (result.stopReason === 'interrupted' || abandoned !== null) {
+      ctx.store.markInterrupted(runId, abandoned ?? 'interrupted (signal); rerun the same command to redo it', timings);
       return { kind: 'interrupted', run: ctx.store.getRun(runId)! };
     }
     const status = result.stopReason === 'diverged' ? 'diverged' : 'completed';

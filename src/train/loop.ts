@@ -124,6 +124,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
       last = record;
       o.onStep?.(record);
+      const told = o.shouldStop?.(record);
+      const stopRequested = told instanceof Promise ? await told : told === true;
       // on cpu/wasm every await above settles as a microtask: give the event loop a turn now and
       // then, or signals (Ctrl-C), timers and IPC would wait for the end of the run
       if (now - lastYield >= YIELD_MS) {
@@ -137,6 +139,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         divergence = !Number.isFinite(record.trainLoss)
           ? `training loss ${record.trainLoss} at step ${step}`
           : `non-finite parameters after the update of step ${step}`;
+        break;
+      }
+      if (stopRequested) {
+        stopReason = 'stopped';
         break;
       }
       if (stopping) {

@@ -24,6 +24,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** called after every step with what was measured (synchronously: keep it cheap) */
   onStep?: (record: StepRecord) => void;
+  /** asked after every step (after onStep): true ends the run with stopReason 'stopped' (e.g. a tuner's scheduler) */
+  shouldStop?: (record: StepRecord) => boolean | Promise<boolean>;
 }
 
 /** Everything measured at one step. Steps count from 1; `trainLoss` is the loss on the step's batch before its update. */
@@ -45,7 +47,7 @@ export interface StepRecord {
   info: StepInfo;
 }
 
-export type StopReason = 'epochs' | 'max-steps' | 'time-budget' | 'diverged' | 'interrupted';
+export type StopReason = 'epochs' | 'max-steps' | 'time-budget' | 'diverged' | 'interrupted' | 'stopped';
 
 export interface TrainResult {
   stopReason: StopReason;

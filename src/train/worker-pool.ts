@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DataOptions } from '../data/types.js';
-import type { Emit } from './executor.js';
+import { jobQueue, type Emit, type JobSource } from './executor.js';
 import type { RunJob } from './job.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -21,10 +21,11 @@ export interface PoolOptions {
 const WORKER_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url));
 const FROM_SOURCES = WORKER_ENTRY.endsWith('.ts');
 
-export async function runInWorkers(jobs: RunJob[], o: PoolOptions, signal: AbortSignal, emit: Emit): Promise<void> {
-  const queue = [...jobs];
+/** Runs the jobs (a list, or a source asked whenever a worker is free) in `o.workers` processes (fewer for a shorter list). */
+export async function runInWorkers(jobs: RunJob[] | JobSource, o: PoolOptions, signal: AbortSignal, emit: Emit): Promise<void> {
+  const source = Array.isArray(jobs) ? jobQueue(jobs) : jobs;
   const execArgv = FROM_SOURCES ? ['--import', import.meta.resolve('tsx')] : [];
-  const count = Math.max(1, Math.min(o.workers, jobs.length));
+  const count = Math.max(1, Array.isArray(jobs) ? Math.min(o.workers, jobs.length) : o.workers);
   const children: ChildProcess[] = [];
   const onAbort = () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
   signal.addEventListener('abort', onAbort, { once: true });
@@ -38,8 +39,13 @@ export async function runInWorkers(jobs: RunJob[], o: PoolOptions, signal: Abort
       const post = (m: ToWorker) => {
         if (child.connected) child.send(m);
       };
-      const next = () => {
-        const job = signal.aborted ? undefined : queue.shift();
+      const next = async () => {
+        let job: RunJob | undefined;
+        try {
+          job = signal.aborted ? undefined : await source();
+        } catch (e) {
+          emit({ type: 'error', worker, message: `cannot get the next job: ${(e as Error).message}` });
+        }
         current = job;
         post(job ? { type: 'job', job } : { type: 'finish' });
       };
@@ -48,7 +54,7 @@ export async function runInWorkers(jobs: RunJob[], o: PoolOptions, signal: Abort
         switch (m.type) {
           case 'ready':
             emit({ type: 'ready', worker, backend: m.backend });
-            next();
+            void next();
             break;
           case 'start':
             if (current) emit({ type: 'start', worker, job: current, runId: m.runId, redone: m.redone });
@@ -59,7 +65,7 @@ export async function runInWorkers(jobs: RunJob[], o: PoolOptions, signal: Abort
           case 'done':
             if (current) emit({ type: 'done', worker, job: current, outcome: m.outcome });
             current = undefined;
-            next();
+            void next();
             break;
           case 'fatal':
             fatal = true;

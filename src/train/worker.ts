@@ -7,6 +7,7 @@ import { initBackend } from '../backend/index.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import { Store } from '../store/store.js';
+import { trialHooks } from '../tune/trial-hooks.js';
 import { runJob, type RunJob } from './job.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -75,6 +76,7 @@ async function handle(m: ToWorker): Promise<void> {
         backend,
         dataset,
         signal: abort.signal,
+        hooks: (job) => (job.trial ? trialHooks(store!.studies(), job.trial) : null),
         onStart: (run, redone) => void send({ type: 'start', runId: run.id, redone }),
         onProgress: (progress) => void send({ type: 'progress', progress }),
       });

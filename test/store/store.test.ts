@@ -34,7 +34,7 @@ test('open creates the folders, uses WAL and records the schema version', () => 
     const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
       name: string;
     }[]).map((r) => r.name);
-    assert.deepEqual(tables, ['experiments', 'metric_keys', 'metrics', 'runs']);
+    assert.deepEqual(tables, ['experiments', 'metric_keys', 'metrics', 'rung_results', 'runs', 'studies', 'trials']);
     raw.close();
   } finally {
     cleanup();

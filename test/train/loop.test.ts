@@ -128,6 +128,21 @@ test('aborting stops after the current step', async () => {
   assert.ok(result.steps >= 1 && result.wallSeconds < 2, `stopped after ${result.steps} steps, ${result.wallSeconds} s`);
 });
 
+test('shouldStop ends the run after the step it answers true for, awaiting a promised answer', async () => {
+  const asked: number[] = [];
+  const { result, steps } = await record({
+    dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.05 }), seed: 0, epochs: 100, batchSize: 'full', maxSteps: 50,
+    shouldStop: (r) => {
+      asked.push(r.step);
+      return r.step === 3 ? false : Promise.resolve(r.step === 7);
+    },
+  });
+  assert.equal(result.stopReason, 'stopped');
+  assert.equal(result.steps, 7);
+  assert.deepEqual(asked, [1, 2, 3, 4, 5, 6, 7]);
+  assert.equal(steps.length, 7);
+});
+
 test('the tensor count stays flat over many steps and returns to where it was', async () => {
   const before = tf.memory().numTensors;
   const counts = new Map<number, number>();

@@ -1,0 +1,433 @@
+import type Database from 'better-sqlite3';
+import { decide, rungCutoff, rungMilestones, rungToJudge, type AshaSettings } from '../tune/asha.js';
+import { configHash, stableStringify } from './hash.js';
+import { currentOwner } from './owner.js';
+import {
+  TRIAL_STATES,
+  type OpenStudy,
+  type Owner,
+  type RungResult,
+  type SettingDifference,
+  type StudyDefinition,
+  type StudyProgress,
+  type StudyRecord,
+  type StudySettings,
+  type StudyStore,
+  type TrialDecision,
+  type TrialEnd,
+  type TrialRecord,
+  type TrialReport,
+  type TrialState,
+} from './study-types.js';
+
+const now = () => new Date().toISOString();
+
+interface StudyRow {
+  id: number;
+  name: string;
+  experiment_id: number;
+  optimiser: string;
+  settings_hash: string;
+  settings_json: string;
+  created_at: string;
+  trials: number;
+}
+
+interface TrialRow {
+  id: number;
+  study_id: number;
+  number: number;
+  config_json: string;
+  state: TrialState;
+  attempt: number;
+  run_id: number | null;
+  owner_pid: number | null;
+  owner_host: string | null;
+  claimed_at: string | null;
+  finished_at: string | null;
+  reason: string | null;
+  last_time: number | null;
+  last_value: number | null;
+  last_step: number | null;
+  rung: number | null;
+}
+
+interface RungRow {
+  trial_id: number;
+  number: number;
+  attempt: number;
+  rung: number;
+  time: number;
+  step: number;
+  wall_time: number;
+  value: number;
+  reward: number;
+  cutoff: number | null;
+  decision: RungResult['decision'];
+  recorded_at: string;
+}
+
+const STUDY_COLUMNS = 's.*, (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id) AS trials';
+const TRIAL_COLUMNS = 't.*, (SELECT MAX(r.rung) FROM rung_results r WHERE r.trial_id = t.id) AS rung';
+
+/** A study's scheduler as the decisions need it (settings never change once a study exists). */
+interface Scheduler {
+  asha: AshaSettings;
+  /** reward = sign * metric */
+  sign: 1 | -1;
+  metric: string;
+}
+
+/**
+ * The study store on the SQLite results database (sharing the Store's connection). Every method
+ * that changes a study runs in one IMMEDIATE transaction, so concurrent processes are serialised by
+ * SQLite's write lock (waiting up to the busy timeout) instead of failing with "database is locked".
+ */
+export class SqliteStudyStore implements StudyStore {
+  private readonly schedulers = new Map<number, Scheduler>();
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly fastReport: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.fastReport = this.sql(
+      `SELECT t.state, t.attempt, t.study_id, (SELECT group_concat(r.rung) FROM rung_results r WHERE r.trial_id = t.id) AS recorded
+       FROM trials t WHERE t.id = ?`,
+    );
+  }
+
+  async openStudy(def: StudyDefinition): Promise<OpenStudy> {
+    return this.db.transaction((): OpenStudy => {
+      const existing = this.studyRow(def.name);
+      if (existing) {
+        const study = toStudy(existing);
+        if (existing.settings_hash === configHash(def.settings)) return { kind: 'opened', study };
+        return { kind: 'mismatch', study, differences: settingDifferences(study.settings, def.settings) };
+      }
+      if (def.configurations.length !== def.settings.samples) {
+        throw new Error(`study ${def.name}: ${def.configurations.length} configurations for ${def.settings.samples} samples`);
+      }
+      const info = this.sql(
+          `INSERT INTO studies (name, experiment_id, optimiser, settings_hash, settings_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(def.name, def.experimentId, def.settings.optimiser, configHash(def.settings), stableStringify(def.settings), now());
+      const studyId = Number(info.lastInsertRowid);
+      const insert = this.sql(`INSERT INTO trials (study_id, number, config_json, state) VALUES (?, ?, ?, 'waiting')`);
+      def.configurations.forEach((c, i) => insert.run(studyId, i, stableStringify(c)));
+      return { kind: 'created', study: toStudy(this.studyRow(def.name)!) };
+    }).immediate();
+  }
+
+  async findStudy(name: string): Promise<StudyRecord | null> {
+    const row = this.studyRow(name);
+    return row ? toStudy(row) : null;
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    return (this.sql(`SELECT ${STUDY_COLUMNS} FROM studies s ORDER BY s.name`).all() as StudyRow[]).map(toStudy);
+  }
+
+  async claimTrial(studyId: number, owner: Owner = currentOwner()): Promise<TrialRecord | null> {
+    return this.db.transaction((): TrialRecord | null => {
+      this.requeueOrphans(studyId);
+      const next = this.sql(`SELECT id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`)
+        .get(studyId) as { id: number } | undefined;
+      if (!next) return null;
+      this.sql(
+          `UPDATE trials SET state = 'running', attempt = attempt + 1, owner_pid = ?, owner_host = ?, claimed_at = ?,
+             finished_at = NULL, run_id = NULL, reason = NULL, last_time = NULL, last_value = NULL, last_step = NULL
+           WHERE id = ?`,
+        )
+        .run(owner.pid, owner.host, now(), next.id);
+      return this.trial(next.id);
+    }).immediate();
+  }
+
+  async requeueOrphanedTrials(studyId: number): Promise<TrialRecord[]> {
+    return this.db.transaction(() => this.requeueOrphans(studyId)).immediate();
+  }
+
+  async attachRun(trialId: number, attempt: number, runId: number): Promise<boolean> {
+    const info = this.sql(`UPDATE trials SET run_id = ? WHERE id = ? AND attempt = ? AND state = 'running'`)
+      .run(runId, trialId, attempt);
+    return info.changes === 1;
+  }
+
+  async reportTrial(trialId: number, attempt: number, report: TrialReport): Promise<TrialDecision> {
+    // the common case: no rung newly reached, so the answer is "continue" from one read
+    const row = this.fastReport.get(trialId) as { state: TrialState; attempt: number; study_id: number; recorded: string | null } | undefined;
+    if (!row || row.state !== 'running' || row.attempt !== attempt) return lost(trialId, attempt, row);
+    const s = this.scheduler(row.study_id);
+    const reward = s.sign * report.value;
+    if (Number.isFinite(reward) && report.time < s.asha.maxT && rungToJudge(s.asha.milestones, report.time, parseRungs(row.recorded)) === null) {
+      return { action: 'continue', rung: null, cutoff: null, reason: 'no new rung reached' };
+    }
+    return this.db.transaction((): TrialDecision => {
+      const t = this.fastReport.get(trialId) as typeof row;
+      if (!t || t.state !== 'running' || t.attempt !== attempt) return lost(trialId, attempt, t);
+      const show = (x: number) => `${s.metric} ${Number((s.sign * x).toPrecision(7))}`;
+      const d = decide(s.asha, { time: report.time, reward }, parseRungs(t.recorded), (rung) => this.othersAt(t.study_id, rung, trialId), show);
+      if (d.rung !== null && Number.isFinite(reward)) this.recordRung(t.study_id, trialId, attempt, d.rung, report, reward, d.cutoff, d.action);
+      if (d.action === 'continue') this.setLast(trialId, report);
+      else this.endTrial(trialId, d.action === 'complete' ? 'completed' : 'stopped', d.reason, report);
+      return d;
+    }).immediate();
+  }
+
+  async finishTrial(trialId: number, attempt: number, end: TrialEnd): Promise<boolean> {
+    return this.db.transaction((): boolean => {
+      const t = this.fastReport.get(trialId) as { state: TrialState; attempt: number; study_id: number; recorded: string | null } | undefined;
+      if (!t || t.state !== 'running' || t.attempt !== attempt) return false;
+      const last = end.last;
+      if (end.state === 'completed' && last) {
+        // as Ray's on_trial_complete: the final result goes to the highest reached, unrecorded rung, unjudged
+        const s = this.scheduler(t.study_id);
+        const reward = s.sign * last.value;
+        const rung = rungToJudge(s.asha.milestones, last.time, parseRungs(t.recorded));
+        if (rung !== null && Number.isFinite(reward)) {
+          const cutoff = rungCutoff(this.othersAt(t.study_id, rung, trialId), s.asha.reductionFactor);
+          this.recordRung(t.study_id, trialId, attempt, rung, last, reward, cutoff, 'complete');
+        }
+      }
+      this.endTrial(trialId, end.state, end.reason, last);
+      return true;
+    }).immediate();
+  }
+
+  async requeueTrial(trialId: number, attempt: number, reason: string): Promise<boolean> {
+    return this.db.transaction((): boolean => {
+      const t = this.sql('SELECT state, attempt FROM trials WHERE id = ?').get(trialId) as { state: TrialState; attempt: number } | undefined;
+      if (!t || t.state !== 'running' || t.attempt !== attempt) return false;
+      this.requeue(trialId, reason);
+      return true;
+    }).immediate();
+  }
+
+  async getTrial(trialId: number): Promise<TrialRecord | null> {
+    return this.trial(trialId);
+  }
+
+  async listTrials(studyId: number): Promise<TrialRecord[]> {
+    const rows = this.sql(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? ORDER BY t.number`).all(studyId) as TrialRow[];
+    return rows.map(toTrial);
+  }
+
+  async listRungResults(studyId: number): Promise<RungResult[]> {
+    const s = this.scheduler(studyId);
+    const rows = this.sql(
+        `SELECT r.*, t.number FROM rung_results r JOIN trials t ON t.id = r.trial_id
+         WHERE r.study_id = ? ORDER BY r.rung, r.recorded_at, t.number`,
+      )
+      .all(studyId) as RungRow[];
+    return rows.map((r) => ({
+      trialId: r.trial_id,
+      trialNumber: r.number,
+      attempt: r.attempt,
+      rung: r.rung,
+      milestone: s.asha.milestones[r.rung],
+      time: r.time,
+      step: r.step,
+      wallTime: r.wall_time,
+      value: r.value,
+      reward: r.reward,
+      cutoff: r.cutoff,
+      decision: r.decision,
+      recordedAt: r.recorded_at,
+    }));
+  }
+
+  async studyProgress(studyId: number): Promise<StudyProgress> {
+    const s = this.scheduler(studyId);
+    const counts = Object.fromEntries(TRIAL_STATES.map((state) => [state, 0])) as Record<TrialState, number>;
+    for (const r of this.sql('SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? GROUP BY state').all(studyId) as { state: TrialState; n: number }[]) {
+      counts[r.state] = r.n;
+    }
+    const order = s.sign === -1 ? 'ASC' : 'DESC';
+    const best = this.sql(
+        `SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? AND t.last_value IS NOT NULL AND t.state IN ('running', 'stopped', 'completed')
+         ORDER BY t.last_value ${order}, t.number LIMIT 1`,
+      )
+      .get(studyId) as TrialRow | undefined;
+    const rungs = s.asha.milestones.map((milestone, rung) => {
+      const rewards = (this.sql('SELECT reward FROM rung_results WHERE study_id = ? AND rung = ?').all(studyId, rung) as { reward: number }[]).map((r) => r.reward);
+      const cutoff = rungCutoff(rewards, s.asha.reductionFactor);
+      return { rung, milestone, recorded: rewards.length, cutoffValue: cutoff === null ? null : s.sign * cutoff };
+    });
+    return { counts, best: best ? toTrial(best) : null, rungs };
+  }
+
+  /** A prepared statement, prepared once per connection. */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
+  // ---- inside transactions ----
+
+  private studyRow(name: string): StudyRow | undefined {
+    return this.sql(`SELECT ${STUDY_COLUMNS} FROM studies s WHERE s.name = ?`).get(name) as StudyRow | undefined;
+  }
+
+  private trial(trialId: number): TrialRecord | null {
+    const row = this.sql(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.id = ?`).get(trialId) as TrialRow | undefined;
+    return row ? toTrial(row) : null;
+  }
+
+  private scheduler(studyId: number): Scheduler {
+    let s = this.schedulers.get(studyId);
+    if (!s) {
+      const row = this.sql('SELECT settings_json FROM studies WHERE id = ?').get(studyId) as { settings_json: string } | undefined;
+      if (!row) throw new Error(`no study with id ${studyId} in this database`);
+      const settings = JSON.parse(row.settings_json) as StudySettings;
+      s = {
+        asha: {
+          milestones: rungMilestones(settings.grace, settings.reductionFactor, settings.budget),
+          maxT: settings.budget,
+          reductionFactor: settings.reductionFactor,
+        },
+        sign: settings.mode === 'min' ? -1 : 1,
+        metric: settings.metric,
+      };
+      this.schedulers.set(studyId, s);
+    }
+    return s;
+  }
+
+  private othersAt(studyId: number, rung: number, trialId: number): number[] {
+    const rows = this.sql('SELECT reward FROM rung_results WHERE study_id = ? AND rung = ? AND trial_id != ?')
+      .all(studyId, rung, trialId) as { reward: number }[];
+    return rows.map((r) => r.reward);
+  }
+
+  private recordRung(studyId: number, trialId: number, attempt: number, rung: number, r: TrialReport, reward: number, cutoff: number | null, decision: string): void {
+    this.sql(
+        `INSERT INTO rung_results (trial_id, rung, study_id, attempt, time, step, wall_time, value, reward, cutoff, decision, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(trialId, rung, studyId, attempt, r.time, r.step, r.wallTime, r.value, reward, cutoff, decision, now());
+  }
+
+  private setLast(trialId: number, r: TrialReport): void {
+    this.sql('UPDATE trials SET last_time = ?, last_value = ?, last_step = ? WHERE id = ?')
+      .run(r.time, finiteOrNull(r.value), r.step, trialId);
+  }
+
+  private endTrial(trialId: number, state: TrialState, reason: string, last: TrialReport | undefined): void {
+    this.sql(
+        `UPDATE trials SET state = ?, reason = ?, finished_at = ?,
+           last_time = COALESCE(?, last_time), last_value = CASE WHEN ? THEN ? ELSE last_value END, last_step = COALESCE(?, last_step)
+         WHERE id = ?`,
+      )
+      .run(state, reason, now(), last?.time ?? null, last ? 1 : 0, last ? finiteOrNull(last.value) : null, last?.step ?? null, trialId);
+  }
+
+  /** Back to waiting: the attempt's rung results go; its run is kept, marked interrupted if still running. */
+  private requeue(trialId: number, reason: string): void {
+    const t = this.sql('SELECT run_id FROM trials WHERE id = ?').get(trialId) as { run_id: number | null };
+    if (t.run_id !== null) {
+      this.sql(`UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ? AND status = 'running'`)
+        .run(reason, now(), t.run_id);
+    }
+    this.sql('DELETE FROM rung_results WHERE trial_id = ?').run(trialId);
+    this.sql(
+        `UPDATE trials SET state = 'waiting', owner_pid = NULL, owner_host = NULL, run_id = NULL, reason = ?,
+           last_time = NULL, last_value = NULL, last_step = NULL WHERE id = ?`,
+      )
+      .run(reason, trialId);
+  }
+
+  private requeueOrphans(studyId: number): TrialRecord[] {
+    const running = (this.sql(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? AND t.state = 'running'`).all(studyId) as TrialRow[]).map(toTrial);
+    const orphans = running.filter((t) => ownerGone(t.owner));
+    for (const t of orphans) {
+      this.requeue(t.id, `attempt ${t.attempt} was left running by process ${t.owner?.pid ?? '?'} on ${t.owner?.host ?? '?'}, which ended; restarted`);
+    }
+    return orphans;
+  }
+}
+
+/**
+ * Whether the process that claimed a trial has ended. This process's own trials are in progress (a
+ * pool claims for its workers while others run); on another machine we cannot tell, so never.
+ */
+function ownerGone(owner: Owner | null): boolean {
+  if (owner === null) return true;
+  const me = currentOwner();
+  if (owner.host !== me.host || owner.pid === me.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+}
+
+function lost(trialId: number, attempt: number, row: { state: TrialState; attempt: number } | undefined): TrialDecision {
+  const now = row ? `${row.state}, attempt ${row.attempt}` : 'gone';
+  return { action: 'lost', rung: null, cutoff: null, reason: `trial ${trialId} attempt ${attempt} is no longer held by this worker (now ${now})` };
+}
+
+function parseRungs(list: string | null): Set<number> {
+  return new Set(list ? list.split(',').map(Number) : []);
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+function toStudy(r: StudyRow): StudyRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    experimentId: r.experiment_id,
+    optimiser: r.optimiser,
+    settings: JSON.parse(r.settings_json) as StudySettings,
+    createdAt: r.created_at,
+    trials: r.trials,
+  };
+}
+
+function toTrial(r: TrialRow): TrialRecord {
+  return {
+    id: r.id,
+    studyId: r.study_id,
+    number: r.number,
+    config: JSON.parse(r.config_json) as Record<string, unknown>,
+    state: r.state,
+    attempt: r.attempt,
+    runId: r.run_id,
+    owner: r.owner_pid === null ? null : { pid: r.owner_pid, host: r.owner_host ?? '' },
+    claimedAt: r.claimed_at,
+    finishedAt: r.finished_at,
+    reason: r.reason,
+    lastTime: r.last_time,
+    lastValue: r.last_value,
+    lastStep: r.last_step,
+    rung: r.rung,
+  };
+}
+
+/** The settings that differ, by top-level key (nested ones, such as the experiment's identity, one level down). */
+function settingDifferences(stored: StudySettings, asked: StudySettings): SettingDifference[] {
+  const out: SettingDifference[] = [];
+  const walk = (a: Record<string, unknown>, b: Record<string, unknown>, prefix: string, depth: number) => {
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])]) {
+      const x = a[key];
+      const y = b[key];
+      if (stableStringify(x) === stableStringify(y)) continue;
+      const nested = depth > 0 && isObject(x) && isObject(y);
+      if (nested) walk(x, y, `${prefix}${key}.`, depth - 1);
+      else out.push({ key: `${prefix}${key}`, stored: x, asked: y });
+    }
+  };
+  walk(stored as unknown as Record<string, unknown>, asked as unknown as Record<string, unknown>, '', 2);
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
