@@ -6,7 +6,7 @@
  *   let state = optimiser.init(params);
  *   const { params: next, state: after, info } = await optimiser.step(objective, params, state);
  */
-import type { OptimiserName } from '../config/hyperparameters.js';
+import type { OptimiserName } from '../optim/catalogue.js';
 import { createOptimizer, type OptimizerContext } from '../optim/registry.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { parseHyperparameters, type HyperparameterInput } from './hyperparameters.js';
@@ -27,3 +27,9 @@ export const adam = (hp: HyperparameterInput<'adam'>): Optimizer => createOptimi
 export const ours = (hp: HyperparameterInput<'ours'>): Optimizer => createOptimiser('ours', hp);
 /** Ours (Adaptive): the series direction, learning rate and momentum from the quadratic model, Levenberg-Marquardt damping */
 export const oursAdaptive = (hp: HyperparameterInput<'ours-adaptive'>): Optimizer => createOptimiser('ours-adaptive', hp);
+/** Exact SFN: the full Hessian's |eigenvalues| (small ones replaced), fixed learning rate and momentum; models of a few thousand parameters */
+export const exactSfn = (hp: HyperparameterInput<'exact-sfn'>): Optimizer => createOptimiser('exact-sfn', hp);
+/** Exact SFN (Adaptive): an EMA of the Hessian, the adaptive step rule */
+export const exactSfnAdaptive = (hp: HyperparameterInput<'exact-sfn-adaptive'>): Optimizer => createOptimiser('exact-sfn-adaptive', hp);
+/** L-BFGS as the paper ran it: one inner run (strong-Wolfe line search) per step */
+export const lbfgs = (hp: HyperparameterInput<'lbfgs'> = {}): Optimizer => createOptimiser('lbfgs', hp);
