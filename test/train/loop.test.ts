@@ -113,19 +113,21 @@ test('a time budget stops the run', async () => {
   });
   assert.equal(result.stopReason, 'time-budget');
   assert.ok(result.steps > 1);
-  assert.ok(result.wallSeconds >= 0.4 && result.wallSeconds < 3, `wall ${result.wallSeconds}`);
+  assert.ok(result.wallSeconds >= 0.4, `wall ${result.wallSeconds}`); // (how soon after is load-dependent: not asserted)
   assert.ok(result.lastEval?.step === result.steps, 'the last step is evaluated');
 });
 
 test('aborting stops after the current step', async () => {
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 150);
   const result = await train({
     dataset: uci, model: modelByName('uci-mlp'), optimizer: make(sgd, { lr: 0.05 }), seed: 0, epochs: 100000, batchSize: 'full',
     signal: controller.signal,
+    onStep: (r) => {
+      if (r.step === 5) controller.abort(); // as a signal handler would, in the middle of a run
+    },
   });
   assert.equal(result.stopReason, 'interrupted');
-  assert.ok(result.steps >= 1 && result.wallSeconds < 2, `stopped after ${result.steps} steps, ${result.wallSeconds} s`);
+  assert.equal(result.steps, 5, 'the run ends with the step during which it was aborted');
 });
 
 test('shouldStop ends the run after the step it answers true for, awaiting a promised answer', async () => {
