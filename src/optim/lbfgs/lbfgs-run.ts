@@ -103,9 +103,15 @@ export function disposeLbfgsState<V>(space: LbfgsVectorSpace<V>, state: LbfgsSta
  * gamma and the final loss and gradient carry over to the next run; the counters start again.
  *
  * compat 'reference' is the paper's run (a modified copy of JAX 0.3.14's `_minimize_lbfgs`, one
- * run per training step with the previous run's state passed in), quirks kept:
- * - the first run evaluates x0 and counts it; later runs start from the previous run's final loss
- *   and gradient without evaluating (x0 must be that run's final iterate);
+ * run per training step with the previous run's state passed in), checked step by step against
+ * that code on UCI Energy in float32 (scripts/lbfgs-jax-crosscheck.py), quirks kept:
+ * - a run given no loss and gradient (state.last null) evaluates x0 and counts it (the optimiser
+ *   fills state.last before its first run instead, uncounted, as the paper's WrappedLBFGS.init
+ *   did); later runs start from the previous run's final loss and gradient without evaluating
+ *   (x0 must be that run's final iterate);
+ * - with precision 'float32' the run's scalars (rho, gamma, the two-loop coefficients, the
+ *   tolerance tests) are rounded to float32 as JAX computed them; the vectors are float32 when the
+ *   space is (Float32LbfgsSpace, the optimiser's choice for this mode);
  * - the two-loop recursion uses the newest min(k, historySize) pairs where k is this run's
  *   iteration counter, which restarts at 0 every run: each run's first direction is -gamma g,
  *   and the pairs of earlier runs are never used (only gamma carries their curvature over);
@@ -121,7 +127,8 @@ export function disposeLbfgsState<V>(space: LbfgsVectorSpace<V>, state: LbfgsSta
  *   the gradient at x (y = 0), rho = 1/0 and gamma = 0/0 = NaN: the run stops there (status 5,
  *   the step and its loss are kept), and the next run's first direction is NaN, so the
  *   parameters become NaN one training step later while the reported loss stays the last finite
- *   one (NaN trial losses never replace it); the paper's code does exactly this;
+ *   one (NaN trial losses never replace it); the paper's code does exactly this, and on UCI Energy
+ *   in float32 it happens within the first 150 steps for every seed tried (at step 2 for some);
  * - the gradient test uses the infinity norm and is applied only to the new gradient.
  * compat 'exact': each run evaluates x0 afresh (the batch may have changed) and stops at once if
  * its gradient meets the tolerance; the whole history is used; while it is empty the first trial
@@ -140,6 +147,8 @@ export async function lbfgsRun<V>(
 ): Promise<LbfgsRunResult<V>> {
   checkRunOptions(o);
   const reference = o.compat === 'reference';
+  // the reference's scalars in float32, as JAX computed them (see ThresholdPrecision)
+  const r = reference && o.precision === 'float32' ? Math.fround : (v: number) => v;
   let x = space.clone(x0);
   let evaluations = 0;
   try {
@@ -156,7 +165,9 @@ export async function lbfgsRun<V>(
     let converged = false;
     let lineSearchFailed = false;
 
-    if (!reference && space.maxAbs(g) < o.gradientTolerance) {
+    const gradientTolerance = r(o.gradientTolerance);
+    const changeTolerance = r(o.changeTolerance);
+    if (!reference && space.maxAbs(g) < gradientTolerance) {
       return { x, loss: f, iterations, evaluations, lineSearchFailed, converged: true, status };
     }
     for (;;) {
@@ -165,7 +176,7 @@ export async function lbfgsRun<V>(
         break;
       }
       const count = reference ? Math.min(iterations, state.history.length) : state.history.length;
-      const p = lbfgsDirection(space, state.history, g, state.gamma, count);
+      const p = lbfgsDirection(space, state.history, g, state.gamma, count, r);
       let step: number;
       let fNew: number;
       let gNew: V;
@@ -205,11 +216,11 @@ export async function lbfgsRun<V>(
       space.dispose(p);
       const xNew = space.add(x, s);
       const y = space.sub(gNew, g);
-      const ys = space.dot(y, s);
-      const yy = space.dot(y, y);
+      const ys = r(space.dot(y, s));
+      const yy = r(space.dot(y, y));
       if (reference || ys > Number.EPSILON * yy) {
-        state.history.push(s, y, 1 / ys);
-        state.gamma = ys / yy;
+        state.history.push(s, y, r(1 / ys));
+        state.gamma = r(ys / yy);
       } else {
         space.dispose(s);
         space.dispose(y);
@@ -226,11 +237,11 @@ export async function lbfgsRun<V>(
       g = gNew;
       state.last = { loss: f, grad: g };
 
-      converged = space.maxAbs(g) < o.gradientTolerance;
+      converged = space.maxAbs(g) < gradientTolerance;
       if (reference) {
         // JAX's order: later rules override earlier ones; the counters are those from before the iteration
         status = 0;
-        if (previousLoss - f < o.changeTolerance) status = 4;
+        if (r(previousLoss - f) < changeTolerance) status = 4;
         if (countersBefore.evaluations >= o.maxEvaluations) status = 2;
         if (countersBefore.iterations >= o.maxIterations) status = 1;
         if (lineSearchFailed) status = 5;
@@ -245,7 +256,7 @@ export async function lbfgsRun<V>(
           status = 5;
           break;
         }
-        if (previousLoss - f < o.changeTolerance) {
+        if (previousLoss - f < changeTolerance) {
           status = 4;
           break;
         }

@@ -8,13 +8,17 @@ import type { VectorSpace } from '../series/index.js';
 export type LbfgsCompat = 'reference' | 'exact';
 
 /**
- * The arithmetic the reference's thresholds are keyed to (JAX picks them from the dtype): the
- * paper ran float32 (x64 never enabled), so the optimiser on float32 models uses 'float32'; tests on
- * float64 functions use 'float64'.
+ * The arithmetic the reference ran in (JAX picks its thresholds from the dtype): the paper ran
+ * float32 (x64 never enabled), so the optimiser on float32 models uses 'float32'; tests on float64
+ * functions use 'float64'.
  *   zoom interval width below which the zoom gives up: 1e-5 (float32), 1e-10 (float64);
  *   reference only: accepted step lengths below 1e-8 in magnitude are raised to sign(a) 1e-8
  *   (float32; JAX's guard against a zero step), which leaves the loss and gradient returned those
- *   of the unraised step.
+ *   of the unraised step;
+ *   reference only, 'float32': every scalar of the search (slopes, the Wolfe tests' right-hand
+ *   sides, trial steps, widths, the interpolations) is rounded to float32 after each operation, as
+ *   JAX computed them: with float32 losses, phi(a) == phi(0) then passes the sufficient-decrease
+ *   test whenever c1 a phi'(0) is below half an ulp of phi(0), as it did in the paper's runs.
  */
 export type ThresholdPrecision = 'float32' | 'float64';
 
@@ -116,6 +120,8 @@ class Search<V> {
   private readonly dphi0: number;
   private readonly reference: boolean;
   private readonly widthThreshold: number;
+  /** reference mode in float32: each scalar operation rounded to float32, as JAX did; else exact float64 */
+  private readonly r: (x: number) => number;
   evaluations = 0;
   /** gradients of evaluated points still held (at most the answer and the best point) */
   private readonly held = new Set<V>();
@@ -131,21 +137,23 @@ class Search<V> {
     private readonly grad0: V,
     private readonly o: LineSearchOptions,
   ) {
-    this.phi0 = loss0;
-    this.dphi0 = space.dot(grad0, p);
     this.reference = o.compat === 'reference';
-    this.widthThreshold = o.precision === 'float32' ? 1e-5 : 1e-10;
+    this.r = this.reference && o.precision === 'float32' ? Math.fround : (x) => x;
+    this.phi0 = this.r(loss0);
+    this.dphi0 = this.r(space.dot(grad0, p));
+    this.widthThreshold = this.r(o.precision === 'float32' ? 1e-5 : 1e-10);
     this.star = { a: 0, phi: this.phi0, dphi: this.dphi0, grad: null };
     this.best = this.star;
   }
 
   /** the negation of sufficient decrease (JAX's wolfe_one) */
   private notSufficient(q: Point): boolean {
-    return q.phi > this.phi0 + this.o.c1 * q.a * this.dphi0;
+    const r = this.r;
+    return q.phi > r(this.phi0 + r(r(r(this.o.c1) * q.a) * this.dphi0));
   }
 
   private curvatureHolds(dphi: number): boolean {
-    return Math.abs(dphi) <= -this.o.c2 * this.dphi0;
+    return Math.abs(dphi) <= this.r(this.r(-this.o.c2) * this.dphi0);
   }
 
   /** exact mode: points that cannot be judged (non-finite loss or slope) count as too far */
@@ -163,7 +171,7 @@ class Search<V> {
     }
     this.evaluations++;
     this.held.add(r.grad);
-    const probe = { a, phi: r.loss, dphi: this.space.dot(r.grad, this.p), grad: r.grad };
+    const probe = { a, phi: this.r(r.loss), dphi: this.r(this.space.dot(r.grad, this.p)), grad: r.grad };
     // exact mode's fallback: the lowest point with sufficient decrease
     if (!this.reference && Number.isFinite(probe.phi) && !this.notSufficient(probe) && probe.phi < this.best.phi) this.best = probe;
     return probe;
@@ -219,7 +227,8 @@ class Search<V> {
     }
     let step = this.star.a;
     // JAX's floor on tiny steps in float32 (sign(0) = 0: a zero step stays zero)
-    if (this.o.precision === 'float32' && Math.abs(step) < 1e-8) step = Math.sign(step) * 1e-8;
+    const floor = this.r(1e-8);
+    if (this.o.precision === 'float32' && Math.abs(step) < floor) step = Math.sign(step) * floor;
     return this.answer(this.star, failed || !done, step);
   }
 
@@ -254,14 +263,15 @@ class Search<V> {
   private async zoom(loStart: Point, hiStart: Point): Promise<boolean> {
     let lo = loStart;
     let hi = hiStart;
-    let rec: { a: number; phi: number } = { a: (lo.a + hi.a) / 2, phi: (lo.phi + hi.phi) / 2 };
+    const r = this.r;
+    let rec: { a: number; phi: number } = { a: r(lo.a + hi.a) / 2, phi: r(lo.phi + hi.phi) / 2 };
     if (this.reference) {
       // JAX initialises the zoom's answer to a = 1 with phi_lo and the gradient at x
       this.star = { a: 1, phi: lo.phi, dphi: lo.dphi, grad: null };
     }
     let failed = false;
     for (let j = 0; ; j++) {
-      const signed = hi.a - lo.a;
+      const signed = r(hi.a - lo.a);
       const width = this.reference ? signed : Math.abs(signed);
       if (width <= this.widthThreshold) {
         failed = true;
@@ -271,13 +281,13 @@ class Search<V> {
       if (!this.reference && this.evaluations >= this.o.maxEvaluations) return true;
       const left = Math.min(lo.a, hi.a);
       const right = Math.max(lo.a, hi.a);
-      const cubicCheck = 0.2 * width;
-      const quadCheck = 0.1 * width;
-      const cubic = cubicMinimizer(lo.a, lo.phi, lo.dphi, hi.a, hi.phi, rec.a, rec.phi);
-      const useCubic = j > 0 && cubic > left + cubicCheck && cubic < right - cubicCheck;
-      const quad = quadraticMinimizer(lo.a, lo.phi, lo.dphi, hi.a, hi.phi);
-      const useQuad = !useCubic && quad > left + quadCheck && quad < right - quadCheck;
-      const aj = useCubic ? cubic : useQuad ? quad : (lo.a + hi.a) / 2;
+      const cubicCheck = r(r(0.2) * width);
+      const quadCheck = r(r(0.1) * width);
+      const cubic = cubicMinimizer(lo.a, lo.phi, lo.dphi, hi.a, hi.phi, rec.a, rec.phi, r);
+      const useCubic = j > 0 && cubic > r(left + cubicCheck) && cubic < r(right - cubicCheck);
+      const quad = quadraticMinimizer(lo.a, lo.phi, lo.dphi, hi.a, hi.phi, r);
+      const useQuad = !useCubic && quad > r(left + quadCheck) && quad < r(right - quadCheck);
+      const aj = useCubic ? cubic : useQuad ? quad : r(lo.a + hi.a) / 2;
 
       const cur = await this.probe(aj);
       const point: Point = { a: cur.a, phi: cur.phi, dphi: cur.dphi };
@@ -308,28 +318,34 @@ class Search<V> {
   }
 }
 
+const exact = (x: number): number => x;
+
 /**
  * The minimiser of the cubic through (a, fa) with slope fpa there and through (b, fb), (c, fc);
- * NaN when it has none (the callers' bounds checks then reject it).
+ * NaN when it has none (the callers' bounds checks then reject it). `r` rounds after each
+ * operation (Math.fround: JAX's float32 evaluation, operation by operation; default exact).
  */
-export function cubicMinimizer(a: number, fa: number, fpa: number, b: number, fb: number, c: number, fc: number): number {
+export function cubicMinimizer(a: number, fa: number, fpa: number, b: number, fb: number, c: number, fc: number, r = exact): number {
   const C = fpa;
-  const db = b - a;
-  const dc = c - a;
-  const denom = (db * dc) ** 2 * (db - dc);
-  const rb = fb - fa - C * db;
-  const rc = fc - fa - C * dc;
-  const A = (dc * dc * rb - db * db * rc) / denom;
-  const B = (-(dc ** 3) * rb + db ** 3 * rc) / denom;
-  const radical = B * B - 3 * A * C;
-  return a + (-B + Math.sqrt(radical)) / (3 * A);
+  const db = r(b - a);
+  const dc = r(c - a);
+  const dbdc = r(db * dc);
+  const denom = r(r(dbdc * dbdc) * r(db - dc));
+  const db2 = r(db * db);
+  const dc2 = r(dc * dc);
+  const rb = r(r(fb - fa) - r(C * db));
+  const rc = r(r(fc - fa) - r(C * dc));
+  const A = r(r(r(dc2 * rb) - r(db2 * rc)) / denom);
+  const B = r(r(r(-r(dc2 * dc) * rb) + r(r(db2 * db) * rc)) / denom);
+  const radical = r(r(B * B) - r(r(3 * A) * C));
+  return r(a + r(r(-B + r(Math.sqrt(radical))) / r(3 * A)));
 }
 
-/** the minimiser of the quadratic through (a, fa) with slope fpa there and through (b, fb) */
-export function quadraticMinimizer(a: number, fa: number, fpa: number, b: number, fb: number): number {
-  const db = b - a;
-  const B = (fb - fa - fpa * db) / (db * db);
-  return a - fpa / (2 * B);
+/** the minimiser of the quadratic through (a, fa) with slope fpa there and through (b, fb); `r` as above */
+export function quadraticMinimizer(a: number, fa: number, fpa: number, b: number, fb: number, r = exact): number {
+  const db = r(b - a);
+  const B = r(r(r(fb - fa) - r(fpa * db)) / r(db * db));
+  return r(a - r(fpa / r(2 * B)));
 }
 
 function checkOptions(o: LineSearchOptions): void {

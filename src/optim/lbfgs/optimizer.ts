@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from '../../autodiff/objective.js';
 import type { Optimizer, StepResult } from '../optimizer.js';
 import { HOST_DOT_LIMIT, dotAccumulationFor } from '../series-space.js';
-import { Float64LbfgsSpace, TfLbfgsSpace } from './space.js';
+import { Float32LbfgsSpace, Float64LbfgsSpace, TfLbfgsSpace } from './space.js';
 import type { LbfgsHyperparameters } from './hyperparameters.js';
 import type { Evaluate, LbfgsCompat } from './line-search.js';
+import type { LbfgsVectorSpace } from './space.js';
 import {
   REFERENCE_LBFGS_OPTIONS,
   createLbfgsState,
@@ -34,12 +35,14 @@ export interface LbfgsFactoryOptions {
 }
 
 /**
- * Where the history lives: Float64Array on the host up to HOST_DOT_LIMIT parameters (exact float64
- * arithmetic; the UCI MLP's 1,057 parameters make every vector operation cheap), flat float32
- * tensors on the backend above it (dot products reduced there).
+ * Where the history lives: on the host up to HOST_DOT_LIMIT parameters (the UCI MLP's 1,057
+ * parameters make every vector operation cheap), in float32 for compat 'reference' (the paper's
+ * JAX code ran L-BFGS in float32: iterate, history and scalars) and in float64 for 'exact'; flat
+ * float32 tensors on the backend above it (dot products reduced there).
  */
 export type LbfgsOptimizerState =
   | { kind: 'host'; space: Float64LbfgsSpace; run: LbfgsState<Float64Array> }
+  | { kind: 'host32'; space: Float32LbfgsSpace; run: LbfgsState<Float32Array> }
   | { kind: 'device'; space: TfLbfgsSpace; run: LbfgsState<tf.Tensor1D> };
 
 export interface LbfgsOptimizer extends Optimizer<LbfgsOptimizerState> {
@@ -74,7 +77,7 @@ export function lbfgsRunOptions(hp: LbfgsHyperparameters, compat: LbfgsCompat = 
 
 /** bytes of the s and y vectors the history holds at most, for a model of `parameterCount` parameters */
 export function lbfgsHistoryBytes(parameterCount: number, hp: LbfgsHyperparameters, compat: LbfgsCompat = 'reference'): number {
-  const bytesPerEntry = parameterCount <= HOST_DOT_LIMIT ? 8 : 4;
+  const bytesPerEntry = parameterCount <= HOST_DOT_LIMIT && compat === 'exact' ? 8 : 4;
   return 2 * historyCapacity(lbfgsRunOptions(hp, compat)) * parameterCount * bytesPerEntry;
 }
 
@@ -98,7 +101,9 @@ export function checkLbfgsModelSize(parameterCount: number, hp: LbfgsHyperparame
  * L-BFGS as the paper ran it: each training step is one whole inner run on that step's batch (at
  * most maxIterations iterations and maxEvaluations loss-and-gradient evaluations, strong-Wolfe line
  * search), and iterate, history, gamma and the final loss and gradient carry over to the next step
- * while the counters restart (lbfgs-run.ts lists the reference's rules). Needs the Objective's
+ * while the counters restart (lbfgs-run.ts lists the reference's rules). In compat 'reference' the
+ * start is evaluated once before the first step, outside its counters (the paper's
+ * `WrappedLBFGS.init` did so), and every later run starts from the previous run's end. Needs the Objective's
  * `at(params)`. Step info: iterations, evaluations, lineSearchFailed (0/1), status (JAX's code:
  * 0 converged, 1 iteration limit, 2 evaluation limit, 4 no progress, 5 line search failed),
  * converged (0/1), gamma, and finalLoss, the run's last loss on the batch (the loss the paper
@@ -112,6 +117,10 @@ export function lbfgs(hp: LbfgsHyperparameters, options: LbfgsFactoryOptions = {
     init(params: tf.Tensor1D): LbfgsOptimizerState {
       checkLbfgsModelSize(params.size, hp, compat);
       if ((options.history ?? (params.size <= HOST_DOT_LIMIT ? 'host' : 'device')) === 'host') {
+        if (compat === 'reference') {
+          const space = new Float32LbfgsSpace();
+          return { kind: 'host32', space, run: createLbfgsState(space, runOptions) };
+        }
         const space = new Float64LbfgsSpace();
         return { kind: 'host', space, run: createLbfgsState(space, runOptions) };
       }
@@ -125,35 +134,51 @@ export function lbfgs(hp: LbfgsHyperparameters, options: LbfgsFactoryOptions = {
       if (params.size !== objective.size) {
         throw new Error(`lbfgs: the parameter vector has ${params.size} entries but the objective ${objective.size}`);
       }
-      return state.kind === 'host' ? hostStep(objective, params, state, runOptions) : deviceStep(objective, params, state, runOptions);
+      if (state.kind === 'host') return { ...(await hostStep(objective, params, state, runOptions, Float64Array)), state };
+      if (state.kind === 'host32') return { ...(await hostStep(objective, params, state, runOptions, Float32Array)), state };
+      return deviceStep(objective, params, state, runOptions);
     },
     dispose(state: LbfgsOptimizerState): void {
       if (state.kind === 'host') disposeLbfgsState(state.space, state.run);
+      else if (state.kind === 'host32') disposeLbfgsState(state.space, state.run);
       else disposeLbfgsState(state.space, state.run);
     },
   };
 }
 
-async function hostStep(
+type HostArray = Float64Array | Float32Array;
+
+async function hostStep<A extends HostArray>(
   objective: PointObjective,
   params: tf.Tensor1D,
-  state: Extract<LbfgsOptimizerState, { kind: 'host' }>,
+  state: { space: LbfgsVectorSpace<A>; run: LbfgsState<A> },
   o: LbfgsRunOptions,
-): Promise<StepResult<LbfgsOptimizerState>> {
-  const evaluate: Evaluate<Float64Array> = async (x) => {
-    // the iterate is float64 on the host; the model sees it rounded to float32
+  Vector: { from(a: ArrayLike<number>): A },
+): Promise<Omit<StepResult<LbfgsOptimizerState>, 'state'>> {
+  const evaluate: Evaluate<A> = async (x) => {
+    // a float64 iterate is seen by the model rounded to float32
     const point = tf.tensor1d(Float32Array.from(x));
     try {
-      return await readPoint(objective.at(point), (g) => Float64Array.from(g));
+      return await readPoint(objective.at(point), (g) => Vector.from(g));
     } finally {
       point.dispose();
     }
   };
-  const x0 = Float64Array.from(await params.data());
+  const x0 = Vector.from(await params.data());
   // at x0 itself the objective's own passes (the trainer's forward is cached) serve
-  const evaluateStart = () => readPoint(objective.lossAndGrad(), (g) => Float64Array.from(g));
+  const evaluateStart = () => readPoint(objective.lossAndGrad(), (g) => Vector.from(g));
+  await evaluateOutsideRun(state.run, o, evaluateStart);
   const r = await lbfgsRun(state.space, evaluate, x0, state.run, o, { evaluateStart });
-  return { params: tf.tensor1d(Float32Array.from(r.x)), state, info: stepInfo(r, state.run), reportedLoss: r.loss };
+  return { params: tf.tensor1d(Float32Array.from(r.x)), info: stepInfo(r, state.run), reportedLoss: r.loss };
+}
+
+/**
+ * compat 'reference', first step: the start's loss and gradient go into the state before the run,
+ * so the run neither evaluates nor counts them (the paper's `WrappedLBFGS.init` evaluated the
+ * initial parameters when the optimiser was made; each step's counters started at 0).
+ */
+async function evaluateOutsideRun<V>(run: LbfgsState<V>, o: LbfgsRunOptions, evaluateStart: () => Promise<{ loss: number; grad: V }>): Promise<void> {
+  if (o.compat === 'reference' && run.last === null) run.last = await evaluateStart();
 }
 
 async function deviceStep(
@@ -178,6 +203,7 @@ async function deviceStep(
       loss.dispose();
     }
   };
+  await evaluateOutsideRun(state.run, o, evaluateStart);
   const r = await lbfgsRun(state.space, evaluate, params, state.run, o, { evaluateStart });
   return { params: r.x, state, info: stepInfo(r, state.run), reportedLoss: r.loss };
 }

@@ -63,24 +63,32 @@ export class LbfgsHistory<V> {
  *   q = -g; for i newest..oldest: a_i = rho_i s_i.q, q -= a_i y_i;
  *   q *= gamma; for i oldest..newest: b = rho_i y_i.q, q += (a_i - b) s_i.
  * H is the inverse-BFGS update H <- (I - rho s y^T) H (I - rho y s^T) + rho s s^T applied to
- * gamma I once per pair, oldest first. Every coefficient is a float64 number. Returns a fresh
- * vector owned by the caller.
+ * gamma I once per pair, oldest first. Every coefficient is a float64 number, rounded by `round`
+ * after each operation (Math.fround for the reference's float32 arithmetic; default exact).
+ * Returns a fresh vector owned by the caller.
  */
-export function lbfgsDirection<V>(space: VectorSpace<V>, history: LbfgsHistory<V>, g: V, gamma: number, count = history.length): V {
+export function lbfgsDirection<V>(
+  space: VectorSpace<V>,
+  history: LbfgsHistory<V>,
+  g: V,
+  gamma: number,
+  count = history.length,
+  round: (x: number) => number = (x) => x,
+): V {
   const pairs = history.newest(count);
   const alphas = new Array<number>(pairs.length);
   let q = space.scale(g, -1);
   try {
     for (let i = pairs.length - 1; i >= 0; i--) {
       const { s, y, rho } = pairs[i];
-      alphas[i] = rho * space.dot(s, q);
+      alphas[i] = round(rho * round(space.dot(s, q)));
       q = replace(space, q, space.axpy(-alphas[i], y, q));
     }
     q = replace(space, q, space.scale(q, gamma));
     for (let i = 0; i < pairs.length; i++) {
       const { s, y, rho } = pairs[i];
-      const b = rho * space.dot(y, q);
-      q = replace(space, q, space.axpy(alphas[i] - b, s, q));
+      const b = round(rho * round(space.dot(y, q)));
+      q = replace(space, q, space.axpy(round(alphas[i] - b), s, q));
     }
     return q;
   } catch (e) {

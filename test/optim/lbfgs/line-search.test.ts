@@ -121,8 +121,9 @@ test('reference: with float32 thresholds a step below 1e-8 is raised to 1e-8 (it
   const fn = along(phi, dphi);
   const f32 = await search(fn, options('reference', { initialStep: 1e-9, precision: 'float32' }));
   assert.equal(f32.r.failed, false);
-  assert.equal(f32.r.step, 1e-8);
-  assert.equal(f32.r.loss, phi(1e-9));
+  // reference mode in float32 computes its scalars in float32, as JAX did
+  assert.equal(f32.r.step, Math.fround(1e-8));
+  assert.equal(f32.r.loss, Math.fround(phi(1e-9)));
   const f64 = await search(fn, options('reference', { initialStep: 1e-9, precision: 'float64' }));
   assert.equal(f64.r.step, 1e-9);
   const exact = await search(fn, options('exact', { initialStep: 1e-9, precision: 'float32' }));
@@ -146,4 +147,32 @@ test('bad options are refused with the rule they break', async () => {
   await assert.rejects(search(fn, options('exact', { c1: 0.95 })), /0 < c1 < c2 < 1/);
   await assert.rejects(search(fn, options('exact', { initialStep: 0 })), /first trial step/);
   await assert.rejects(search(fn, options('exact', { maxEvaluations: 0 })), /maxEvaluations/);
+});
+
+test('reference in float32: a loss flat to float32 resolution passes sufficient decrease, as in JAX; in float64 it does not', async () => {
+  // phi(0) = 1, phi'(0) = -1e-6: c1 a phi'(0) = -1e-10 is below half an ulp of 1 in float32, so JAX's
+  // float32 right-hand side phi(0) + c1 a phi'(0) is 1 and phi(1) = 1 is not above it
+  const fn = along(
+    () => 1,
+    (t) => -1e-6 * (1 - t),
+  );
+  const f32 = await search(fn, options('reference', { precision: 'float32' }));
+  assert.equal(f32.r.failed, false);
+  assert.equal(f32.r.step, 1);
+  assert.equal(f32.log.length, 1);
+  // float64: 1 > 1 - 1e-10, the unit step is too far; the zoom finds no lower point and fails
+  const f64 = await search(fn, options('reference', { precision: 'float64' }));
+  assert.ok(f64.log.length > 1, `${f64.log.length} evaluations`);
+  assert.equal(f64.r.failed, true);
+});
+
+test('the interpolants in float32 (each operation rounded, as JAX computed them) stay within float32 accuracy of the exact ones', () => {
+  const q = (t: number) => 3 * (t - 0.4) ** 2 + 1;
+  const quad = quadraticMinimizer(0, q(0), 6 * (0 - 0.4), 1, q(1), Math.fround);
+  assert.equal(quad, Math.fround(quad));
+  assert.ok(Math.abs(quad - 0.4) < 1e-6);
+  const c = (t: number) => t ** 3 - 3 * t;
+  const cubic = cubicMinimizer(0, c(0), -3, 2, c(2), 1.5, c(1.5), Math.fround);
+  assert.equal(cubic, Math.fround(cubic));
+  assert.ok(Math.abs(cubic - 1) < 1e-5);
 });
