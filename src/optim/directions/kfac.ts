@@ -1,9 +1,12 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { isLayerStatisticsSource } from '../../autodiff/layer-statistics.js';
 import { KfacCurvature } from '../kfac/curvature.js';
 import { fisherSeed, kfacBurnIn, kfacDirection as preconditionedGradient } from '../kfac/direction.js';
 import { gaussNewtonCurvature } from '../rules/gauss-newton-curvature.js';
 import { dotAccumulationFor } from '../series-space.js';
-import type { Direction } from './types.js';
+import { FactorInverseError } from '../kfac/spd-inverse.js';
+import type { CurvatureModel } from '../rules/types.js';
+import type { Direction, DirectionOutput } from './types.js';
 
 export interface KfacDirectionOptions {
   /** EMA of the curvature statistics (kfac-jax's curvature_ema): 0.95 DeepMind's, 0 Kazuki's */
@@ -36,7 +39,9 @@ export interface KfacDirectionState {
  * block-wise preconditioned gradient (kfac/). The curvature blocks are built from the Objective's
  * model at the first step, so the Objective must be a model Objective (it has layer statistics).
  * With `exactCurvature` the adaptive rule's quadratic model uses the exact Fisher / Gauss-Newton
- * products of the same batch (kfac-jax's compute_exact_quad_model).
+ * products of the same batch (kfac-jax's compute_exact_quad_model). A damped factor that cannot
+ * be inverted (not positive definite in floating point, or not finite) gives a NaN direction, logged
+ * as nonFiniteCurvature, and the training loop ends the run as diverged, as kfac-jax's NaNs do.
  */
 export function kfacDirection(o: KfacDirectionOptions): Direction<KfacDirectionState> {
   const labels = o.fisher === 'empirical' ? 'data' : 'sampled';
@@ -51,21 +56,38 @@ export function kfacDirection(o: KfacDirectionOptions): Direction<KfacDirectionS
       }
       const made = state.curvature === null;
       const curvature = state.curvature ?? new KfacCurvature(objective.modelSpec, { ema: o.ema, inverseUpdatePeriod: o.inverseUpdatePeriod, hostInverseMaxSize: o.hostInverseMaxSize });
+      const next = { curvature, step: state.step + 1 };
       try {
         if (state.step === 0 && o.burnIn > 0) kfacBurnIn(objective, curvature, { passes: o.burnIn, runSeed: o.seed, labels });
         const direction = preconditionedGradient(objective, curvature, { step: state.step, damping, seed: fisherSeed(o.seed, state.step), labels }, grad);
         return {
           direction,
-          state: { curvature, step: state.step + 1 },
+          state: next,
           info: {},
           ...(o.exactCurvature ? { curvature: gaussNewtonCurvature(objective, dotAccumulationFor(objective.size)) } : {}),
         };
       } catch (e) {
+        // as kfac-jax's float32 Cholesky gives NaNs: the update comes out non-finite and the run ends diverged
+        if (e instanceof FactorInverseError) return nonFinite(objective.size, next, o.exactCurvature);
         // a curvature made here is not in the caller's state yet
         if (made) curvature.dispose();
         throw e;
       }
     },
     dispose: (state) => state.curvature?.dispose(),
+  };
+}
+
+/** a NaN direction (and NaN curvature), so that the update is non-finite and the run ends diverged */
+function nonFinite(n: number, state: KfacDirectionState, withCurvature: boolean): DirectionOutput<KfacDirectionState> {
+  const curvature: CurvatureModel = {
+    includesDamping: false,
+    gram: (vectors) => ({ gram: vectors.map(() => vectors.map(() => NaN)), hvps: 0 }),
+  };
+  return {
+    direction: tf.fill([n], NaN, 'float32') as tf.Tensor1D,
+    state,
+    info: { nonFiniteCurvature: 1 },
+    ...(withCurvature ? { curvature } : {}),
   };
 }

@@ -200,3 +200,14 @@ test('kfac-deepmind: burnIn folds statistics-only passes (old and new weight 1) 
   const taken = Float64Array.from(ws[1], (x, i) => w0[i] - x);
   assert.ok(relError(taken, p.map((x) => lr * x)) < 1e-3, `update off by ${relError(taken, p.map((x) => lr * x))}`);
 });
+
+test('a damped factor that cannot be inverted gives a NaN update (the run ends diverged, as kfac-jax NaNs), not an error', async () => {
+  const def = mlpMse();
+  const batch = regressionBatch(5, 3, 2, 3);
+  batch.x[4] = NaN; // one non-finite input: its statistics, and so the factors, are not finite
+  for (const [descriptor, hp] of [[kfacDeepmind, { damping: 0.1 }], [kfacKazuki, { lr: 0.1, momentum: 0.5, damping: 0.1 }]] as const) {
+    const { ws, infos } = await stepOnBatch(makeSeeded(descriptor as typeof kfacDeepmind, hp as never, def, 0), def, checkParams(def, 1), batch, 1);
+    assert.equal(infos[0].nonFiniteCurvature, 1, descriptor.name);
+    assert.ok(ws[1].every((x) => Number.isNaN(x)), `${descriptor.name}: the update is NaN`);
+  }
+});
