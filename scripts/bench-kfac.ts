@@ -8,6 +8,9 @@
  *   preconditionMs KfacCurvature.precondition (F^-1 g)
  *   stepMs        the whole direction of a step: fresh Objective, gradient, kfacDirection
  *   ggnMs         one Fisher / Gauss-Newton product on the cached passes (the adaptive rule needs 2-3)
+ *   deepmindStepMs, kazukiStepMs  a whole optimiser step of kfac-deepmind / kfac-kazuki (fresh
+ *                 Objective, gradient, direction, step rule: for DeepMind's the exact-Fisher 2x2 model
+ *                 and the new loss), with the optimiser's state carried from step to step
  * Parameters are the initialisation moved off its constants (as `sfn check-hvp`): at ResNet-18's
  * zero final layer every other G factor would be zero and its inverse trivial.
  * Options: --backend b, --repeats n, --only name[,name], --host-max n (host float64 inverse limit).
@@ -21,6 +24,7 @@ import { disposeLayerStatistics } from '../src/autodiff/layer-statistics.js';
 import { KfacCurvature } from '../src/optim/kfac/curvature.js';
 import { kfacDirection } from '../src/optim/kfac/direction.js';
 import { Rng } from '../src/util/random.js';
+import { createOptimiser } from '../src/library/optimisers.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -124,10 +128,31 @@ for (const c of cases) {
   grad.dispose();
   warm.dispose();
   curv.dispose();
+  const optimiserStepMs = async (name: 'kfac-deepmind' | 'kfac-kazuki'): Promise<number> => {
+    const hp = name === 'kfac-deepmind' ? { damping } : { lr: 1e-3, momentum: 0.5, damping };
+    const optimizer = createOptimiser(name, hp as never, { parameterCount: params.size, seed: 1 });
+    let w = params.clone();
+    let state = optimizer.init(w);
+    const ms = await median(async () => {
+      const o = modelObjective(def, w, batch, { checkFinite: false });
+      const r = await optimizer.step(o, w, state);
+      await r.params.data();
+      o.dispose();
+      w.dispose();
+      ({ params: w, state } = r);
+    }, n);
+    optimizer.dispose(state);
+    w.dispose();
+    return ms;
+  };
+  const deepmindStepMs = await optimiserStepMs('kfac-deepmind');
+  const kazukiStepMs = await optimiserStepMs('kfac-kazuki');
+  const ratio = (ms: number) => Number((ms / gradMs).toFixed(2));
   const entry = {
     parameters: params.size, rows: c.rows, gradMs, statisticsMs,
     factorsMs: Number(factorTimes[Math.floor(factorTimes.length / 2)].toFixed(2)),
-    inversesMs, preconditionMs, stepMs, ggnMs, stepOverGrad: Number((stepMs / gradMs).toFixed(2)),
+    inversesMs, preconditionMs, stepMs, ggnMs, stepOverGrad: ratio(stepMs),
+    deepmindStepMs, deepmindOverGrad: ratio(deepmindStepMs), kazukiStepMs, kazukiOverGrad: ratio(kazukiStepMs),
   };
   tf.dispose([params, batch.x, batch.targets, batch.mask, v]);
   results[c.key] = entry;

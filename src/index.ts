@@ -23,7 +23,7 @@ export { parameterCount, type ModelSpec } from './models/spec.js';
 
 // optimisers
 export type { Optimizer, StepInfo, StepResult } from './optim/optimizer.js';
-export { adam, createOptimiser, exactSfn, exactSfnAdaptive, lbfgs, ours, oursAdaptive, sgd } from './library/optimisers.js';
+export { adam, createOptimiser, exactSfn, exactSfnAdaptive, kfacDeepmind, kfacKazuki, lbfgs, ours, oursAdaptive, sgd } from './library/optimisers.js';
 export { parseHyperparameters, type HyperparameterInput } from './library/hyperparameters.js';
 export { OPTIMISER_NAMES, type Hyperparameters, type OptimiserName } from './config/hyperparameters.js';
 

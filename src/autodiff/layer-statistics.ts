@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelDef } from '../models/zoo.js';
+import type { ModelSpec } from '../models/spec.js';
 import type { ParamTable } from './param-table.js';
 import type { ForwardRecord } from './forward-pass.js';
 import { backwardPass } from './backward-pass.js';
@@ -44,6 +45,8 @@ export interface LayerStatistics {
 
 /** What an Objective offers KFAC and the Fisher-based quadratic model, besides the core methods. */
 export interface LayerStatisticsSource {
+  /** the model the statistics are of (KFAC builds one curvature block per layer from it) */
+  readonly modelSpec: ModelSpec;
   /**
    * One backward pass of the per-example negative log-likelihood of `labels` (no parameter
    * gradients but those of `otherParams`), reusing the cached forward pass.
@@ -60,7 +63,7 @@ export interface LayerStatisticsSource {
 
 export function isLayerStatisticsSource(o: object): o is LayerStatisticsSource {
   const s = o as Partial<LayerStatisticsSource>;
-  return typeof s.layerStatistics === 'function' && typeof s.gaussNewtonProductBatch === 'function';
+  return typeof s.layerStatistics === 'function' && typeof s.gaussNewtonProductBatch === 'function' && s.modelSpec !== undefined;
 }
 
 export function disposeLayerStatistics(s: LayerStatistics): void {

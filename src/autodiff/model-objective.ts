@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from './objective.js';
 import type { ModelDef } from '../models/zoo.js';
-import { parameterCount, type LayerNode } from '../models/spec.js';
+import { parameterCount, type LayerNode, type ModelSpec } from '../models/spec.js';
 import { ParamTable } from './param-table.js';
 import { forwardPass, type ForwardRecord } from './forward-pass.js';
 import { backwardPass, type BackwardRecord } from './backward-pass.js';
@@ -158,6 +158,10 @@ class RopObjective implements ModelObjective {
     } finally {
       table.dispose();
     }
+  }
+
+  get modelSpec(): ModelSpec {
+    return this.def.spec;
   }
 
   layerStatistics(labels: FisherLabels, otherParams: readonly string[] = []): LayerStatistics {

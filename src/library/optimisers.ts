@@ -33,3 +33,13 @@ export const exactSfn = (hp: HyperparameterInput<'exact-sfn'>): Optimizer => cre
 export const exactSfnAdaptive = (hp: HyperparameterInput<'exact-sfn-adaptive'>): Optimizer => createOptimiser('exact-sfn-adaptive', hp);
 /** L-BFGS as the paper ran it: one inner run (strong-Wolfe line search) per step */
 export const lbfgs = (hp: HyperparameterInput<'lbfgs'> = {}): Optimizer => createOptimiser('lbfgs', hp);
+/**
+ * KFAC (DeepMind): kfac-jax's adaptive configuration (curvature EMA 0.95, learning rate and momentum
+ * from the exact Fisher's quadratic model, Levenberg-Marquardt damping); needs a model Objective
+ * (`modelObjective`: KFAC reads each layer's inputs and output gradients). `seed` seeds the sampled Fisher.
+ */
+export const kfacDeepmind = (hp: HyperparameterInput<'kfac-deepmind'>, context: Partial<OptimizerContext> = {}): Optimizer =>
+  createOptimiser('kfac-deepmind', hp, context);
+/** KFAC (Kazuki): kfac-jax with fixed learning rate, momentum and damping (curvature EMA 0); needs a model Objective */
+export const kfacKazuki = (hp: HyperparameterInput<'kfac-kazuki'>, context: Partial<OptimizerContext> = {}): Optimizer =>
+  createOptimiser('kfac-kazuki', hp, context);

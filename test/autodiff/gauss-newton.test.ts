@@ -9,7 +9,7 @@ import { disposeBatch, toEngineBatch } from '../../src/check/engine.js';
 import { modelObjective } from '../../src/autodiff/model-objective.js';
 import { evaluateReference, type ReferenceBatch } from '../../src/reference/index.js';
 import { bnNet, convNet, mlpCe, mlpMse } from '../optim/kfac/helpers/tiny-models.js';
-import { Net64, softmax64 } from '../optim/kfac/helpers/net64.js';
+import { explicitGgn64 } from '../optim/kfac/helpers/ggn64.js';
 import { relError } from '../optim/kfac/helpers/brute-force.js';
 
 /**
@@ -20,37 +20,7 @@ import { relError } from '../optim/kfac/helpers/brute-force.js';
 
 /** G V^T in float64 from the explicit Jacobian */
 function explicitGgn(p: HvpProblem, vs: Float32Array[]): Float64Array[] {
-  const net = new Net64(p.def.spec, p.params);
-  const f = net.forward(p.batch.x, p.batch.batchSize);
-  const out = f.values[f.values.length - 1];
-  const [b, o] = out.shape;
-  const n = p.params.length;
-  const jac: Float64Array[] = []; // rows (example, output)
-  for (let r = 0; r < b * o; r++) {
-    const e = new Float64Array(b * o);
-    e[r] = 1;
-    jac.push(net.flatten(net.backward(f, e).paramGrads));
-  }
-  const count = Array.from(p.batch.mask).reduce((x, y) => x + y, 0);
-  const probs = p.def.loss === 'ce' ? softmax64(out) : null;
-  return vs.map((v) => {
-    const jv = jac.map((row) => row.reduce((s, x, i) => s + x * v[i], 0));
-    const u = new Float64Array(b * o); // H_loss J v, per example
-    for (let e = 0; e < b; e++) {
-      const w = p.batch.mask[e] / count;
-      for (let i = 0; i < o; i++) {
-        if (probs === null) u[e * o + i] = 2 * w * jv[e * o + i];
-        else {
-          let pjv = 0;
-          for (let k = 0; k < o; k++) pjv += probs[e * o + k] * jv[e * o + k];
-          u[e * o + i] = w * probs[e * o + i] * (jv[e * o + i] - pjv);
-        }
-      }
-    }
-    const gv = new Float64Array(n);
-    jac.forEach((row, r) => row.forEach((x, i) => (gv[i] += x * u[r])));
-    return gv;
-  });
+  return explicitGgn64(p.def, p.params, p.batch, vs);
 }
 
 async function engineGgn(p: HvpProblem, batched: boolean): Promise<Float32Array[]> {

@@ -97,7 +97,7 @@ test('baselines carry the committed tuned values', () => {
   assert.equal(hp('svhn', 'sgd').lr, 0.01332);
   assert.equal(hp('uci-energy', 'kfac-deepmind').damping, 0.09276);
   assert.equal(hp('uci-energy', 'kfac-deepmind').curvatureEma, 0.95);
-  assert.equal(hp('uci-energy', 'kfac-deepmind').burnIn, 10);
+  assert.equal(hp('uci-energy', 'kfac-deepmind').burnIn, 0);
   const kazuki = hp('fashion-mnist', 'kfac-kazuki');
   assert.deepEqual([kazuki.lr, kazuki.momentum, kazuki.damping, kazuki.curvatureEma], [8.123e-3, 0.3419, 4.313e-3, 0]);
   const exact = hp('uci-energy', 'exact-sfn');

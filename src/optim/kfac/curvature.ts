@@ -61,9 +61,12 @@ export class KfacCurvature {
     this.size = parameterCount(spec);
   }
 
-  /** folds one batch's statistics into every block's moving averages; the caller still owns `stats` */
-  updateStatistics(stats: LayerStatistics): void {
-    for (const b of this.blocks) b.updateStatistics(stats, this.opts.ema);
+  /**
+   * folds one batch's statistics into every block's moving averages with the curvature EMA (or
+   * `ema`: 1 for kfac-jax's burn-in, which accumulates); the caller still owns `stats`
+   */
+  updateStatistics(stats: LayerStatistics, ema = this.opts.ema): void {
+    for (const b of this.blocks) b.updateStatistics(stats, ema);
   }
 
   /** recomputes the damped inverses of the Kronecker blocks now */

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from '../../autodiff/objective.js';
-import { disposeLayerStatistics, type LayerStatisticsSource } from '../../autodiff/layer-statistics.js';
+import { disposeLayerStatistics, type FisherLabels, type LayerStatisticsSource } from '../../autodiff/layer-statistics.js';
 import type { KfacCurvature } from './curvature.js';
 
 /** A distinct seed per step for the sampled Fisher, from the run's seed. */
@@ -15,6 +15,39 @@ export interface KfacDirectionArgs {
   damping: number;
   /** seed of this step's sampled labels (fisherSeed(runSeed, step)) */
   seed: number;
+  /** 'sampled' (the sampled Fisher, as run; default) or 'data' (the empirical Fisher: the batch's own targets) */
+  labels?: 'sampled' | 'data';
+}
+
+/** The labels of one statistics pass. */
+export function fisherLabels(labels: 'sampled' | 'data', seed: number): FisherLabels {
+  return labels === 'data' ? { labels: 'data' } : { labels: 'sampled', seed };
+}
+
+/** A seed per burn-in pass, apart from the steps' (fisherSeed's second argument is the step). */
+export function burnInSeed(runSeed: number, pass: number): number {
+  return fisherSeed(runSeed ^ 0x5bd1e995, pass);
+}
+
+/**
+ * kfac-jax's burn-in (Optimizer.burnin): before the first step, `passes` updates of the curvature
+ * statistics only, each with old and new weight 1 (so they are averaged, not decayed), at the
+ * initial parameters. kfac-jax draws each pass's batch from the data iterator (consuming those
+ * batches); a direction sees only its step's batch, so ours makes every pass on that batch with
+ * fresh sampled labels: the same thing for full-batch training, the same estimator on one batch
+ * otherwise, and no batch is skipped.
+ */
+export function kfacBurnIn(
+  objective: Objective & LayerStatisticsSource, curvature: KfacCurvature, o: { passes: number; runSeed: number; labels?: 'sampled' | 'data' },
+): void {
+  for (let k = 0; k < o.passes; k++) {
+    const stats = objective.layerStatistics(fisherLabels(o.labels ?? 'sampled', burnInSeed(o.runSeed, k)), curvature.otherParams);
+    try {
+      curvature.updateStatistics(stats, 1);
+    } finally {
+      disposeLayerStatistics(stats);
+    }
+  }
 }
 
 /**
@@ -26,7 +59,7 @@ export interface KfacDirectionArgs {
 export function kfacDirection(
   objective: Objective & LayerStatisticsSource, curvature: KfacCurvature, a: KfacDirectionArgs, grad?: tf.Tensor1D,
 ): tf.Tensor1D {
-  const stats = objective.layerStatistics({ labels: 'sampled', seed: a.seed }, curvature.otherParams);
+  const stats = objective.layerStatistics(fisherLabels(a.labels ?? 'sampled', a.seed), curvature.otherParams);
   try {
     curvature.updateStatistics(stats);
   } finally {

@@ -11,9 +11,12 @@ export class MovingAverage {
   private raw: tf.Tensor | null = null;
   private weight = 0;
 
-  /** folds in one batch's statistic; takes ownership of `stats` */
+  /**
+   * folds in one batch's statistic; takes ownership of `stats`. `ema` 1 accumulates (kfac-jax's
+   * burn-in: old and new weight 1, so the value is the plain mean of the batches folded in).
+   */
   update(stats: tf.Tensor, ema: number): void {
-    if (!(ema >= 0 && ema < 1)) throw new Error(`the curvature EMA must be in [0, 1), got ${ema}`);
+    if (!(ema >= 0 && ema <= 1)) throw new Error(`the curvature EMA must be in [0, 1], got ${ema}`);
     const prev = this.raw;
     const next = prev === null || ema === 0 ? stats : tf.tidy(() => tf.add(tf.mul(prev, ema), stats));
     if (next !== stats) stats.dispose();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { HOST_LEAF, hostSpdInverse, spdInverse } from './spd-inverse.js';
+import { FactorInverseError, HOST_LEAF, hostSpdInverse, spdInverse } from './spd-inverse.js';
 
 /**
  * kfac-jax's pi-adjusted inverse (utils.pi_adjusted_inverse, from Martens & Grosse 2015): two
@@ -64,7 +64,7 @@ export function piDampedInverses(a: tf.Tensor2D, g: tf.Tensor2D, damping: number
   const trA = trace(a);
   const trG = trace(g);
   const scale = trA * trG;
-  if (!Number.isFinite(scale)) throw new Error(`${o.what ?? 'KFAC block'}: the factors are not finite (traces ${trA}, ${trG}); the run has diverged`);
+  if (!Number.isFinite(scale)) throw new FactorInverseError(`${o.what ?? 'KFAC block'}: the factors are not finite (traces ${trA}, ${trG}); the run has diverged`);
   if (!(scale > 0)) {
     const s = 1 / Math.sqrt(damping);
     return { aInv: scaledEye(dA, s), gInv: scaledEye(dG, s) };

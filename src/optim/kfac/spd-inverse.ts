@@ -11,13 +11,20 @@ import * as tf from '@tensorflow/tfjs-core';
  *    too slow for the host), and n / leaf host reads of leaf x leaf blocks.
  */
 
-/** Row-major n x n float64 inverse of an SPD matrix by Cholesky; throws when it is not positive definite. */
+/**
+ * A damped factor that cannot be inverted: not positive definite in floating point (a pivot at or
+ * below zero, or NaN), or not finite. kfac-jax's float32 Cholesky gives NaNs there and its run
+ * ends as diverged; the KFAC direction turns this error into the same (a NaN direction).
+ */
+export class FactorInverseError extends Error {}
+
+/** Row-major n x n float64 inverse of an SPD matrix by Cholesky; throws FactorInverseError when it is not positive definite. */
 export function hostSpdInverse(a: ArrayLike<number>, n: number, what = 'matrix'): Float64Array {
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     let s = a[j * n + j];
     for (let k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
-    if (!(s > 0)) throw new Error(`${what} is not positive definite (pivot ${j} is ${s}); raise the damping`);
+    if (!(s > 0)) throw new FactorInverseError(`${what} is not positive definite (pivot ${j} is ${s}); raise the damping`);
     const d = Math.sqrt(s);
     l[j * n + j] = d;
     for (let i = j + 1; i < n; i++) {

@@ -3,7 +3,7 @@ import type { StepInfo } from '../optimizer.js';
 import type { DotAccumulation } from '../series/index.js';
 import { dotAccumulationFor, dotProducts } from '../series-space.js';
 import { referenceQuadraticModel, solveQuadraticModel, type QuadraticModelStep } from './quadratic-model.js';
-import { adaptDamping, reductionRatio, safeguardedDamping, type LevenbergMarquardtOptions } from './lm-damping.js';
+import { adaptDamping, adaptsAt, reductionRatio, safeguardedDamping, type LevenbergMarquardtOptions } from './lm-damping.js';
 import type { CurvatureModel, StepRule } from './types.js';
 
 export interface AdaptiveRuleOptions {
@@ -23,6 +23,12 @@ export interface AdaptiveRuleOptions {
    * promised fall is refused; rho below the loss's float32 resolution widens the trust region).
    */
   acceptance: 'every-step' | 'safeguarded';
+  /**
+   * The predicted change rho divides by: 'damped' (default) from C = K + lambda I, as the series and
+   * exact SFN run it; 'undamped' from K alone while the step still solves the damped model
+   * (kfac-jax's include_damping_in_quad_change=False, its default and the paper's KFAC runs).
+   */
+  modelChange?: 'damped' | 'undamped';
 }
 
 export interface AdaptiveRuleState {
@@ -30,19 +36,22 @@ export interface AdaptiveRuleState {
   damping: number;
   /** p = w_t - w_{t-1}, the previous step taken; null before the first and under the 'degenerate' model */
   previousStep: tf.Tensor1D | null;
+  /** the number of steps made (the damping adapts after steps t with (t + 1) % period = 0) */
+  step: number;
 }
 
 /**
  * The adaptive step rule (paper Appendix A.4; KFAC's rule): learning rate and momentum from the
  * local quadratic model, w_new = w - lr d + momentum p, then lambda adapted by Levenberg-Marquardt
- * with rho from the loss of the same batch at w_new (one evaluation, Objective.at). The
+ * with rho from the loss of the same batch at w_new (one evaluation, Objective.at; with an
+ * adaptation period above 1 only at the steps that adapt, unless the safeguard needs it). The
  * curvature comes from the direction (its CurvatureModel: H v, |H| from an eigendecomposition, the
  * Fisher), so series, exact SFN and KFAC share this rule. Every scalar is float64.
  */
 export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState> {
   const keepsPrevious = o.model === 'plane';
   return {
-    init: () => ({ damping: o.damping, previousStep: null }),
+    init: () => ({ damping: o.damping, previousStep: null, step: 0 }),
     damping: (state) => state.damping,
     async apply({ objective, params, grad: g, direction: d, curvature }, state) {
       const mode = dotAccumulationFor(params.size);
@@ -56,9 +65,10 @@ export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState
         if (o.model === 'degenerate') {
           model = referenceQuadraticModel(dotProducts([[g, d]], mode)[0]);
         } else {
-          const solved = planeModel(g, d, state.previousStep, state.damping, curvature, mode);
+          const solved = planeModel(g, d, state.previousStep, state.damping, curvature, mode, o.modelChange !== 'undamped');
           model = solved.model;
           hvps = solved.hvps;
+          if (solved.gaussNewtonProducts !== undefined) info.gaussNewtonProducts = solved.gaussNewtonProducts;
           info.modelSolve = solved.model.solve;
         }
 
@@ -69,19 +79,24 @@ export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState
           return (p === null || momentum === 0 ? s : tf.add(s, tf.mul(p, tf.scalar(momentum, 'float32')))) as tf.Tensor1D;
         });
         next = tf.add(params, step) as tf.Tensor1D;
-        const after = objective.at(next);
-        after.grad.dispose();
-        const lossAfter = readScalar(after.loss);
-        let rho: number;
-        let damping: number;
-        let accepted: boolean;
-        if (o.acceptance === 'every-step') {
-          rho = reductionRatio(lossBefore, lossAfter, model.predictedChange);
-          damping = adaptDamping(state.damping, rho, o.lm);
-          accepted = true;
-        } else {
-          ({ rho, damping, accepted } = safeguardedDamping(lossBefore, lossAfter, model.predictedChange, state.damping, o.lm));
-          info.accepted = accepted ? 1 : 0;
+        const adapting = adaptsAt(state.step, o.lm);
+        let damping = state.damping;
+        let accepted = true;
+        if (adapting || o.acceptance === 'safeguarded') {
+          const after = objective.at(next);
+          after.grad.dispose();
+          const lossAfter = readScalar(after.loss);
+          info.lossChange = lossAfter - lossBefore;
+          if (o.acceptance === 'every-step') {
+            info.rho = reductionRatio(lossBefore, lossAfter, model.predictedChange);
+            damping = adaptDamping(state.damping, info.rho, o.lm);
+          } else {
+            const decision = safeguardedDamping(lossBefore, lossAfter, model.predictedChange, state.damping, o.lm);
+            accepted = decision.accepted;
+            info.accepted = accepted ? 1 : 0;
+            info.rho = decision.rho;
+            if (adapting) damping = decision.damping;
+          }
         }
         let newParams: tf.Tensor1D;
         let previousStep: tf.Tensor1D | null;
@@ -101,17 +116,8 @@ export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState
         next = undefined;
         return {
           params: newParams,
-          state: { damping, previousStep },
-          info: {
-            damping: state.damping,
-            rho,
-            lr,
-            momentum,
-            hvps,
-            lossChange: lossAfter - lossBefore,
-            predictedChange: model.predictedChange,
-            ...info,
-          },
+          state: { damping, previousStep, step: state.step + 1 },
+          info: { damping: state.damping, lr, momentum, hvps, predictedChange: model.predictedChange, ...info },
         };
       } finally {
         if (step !== undefined) step.dispose();
@@ -134,17 +140,18 @@ function planeModel(
   damping: number,
   curvature: CurvatureModel,
   mode: DotAccumulation,
-): { model: ReturnType<typeof solveQuadraticModel>; hvps: number } {
+  dampingInChange: boolean,
+): { model: ReturnType<typeof solveQuadraticModel>; hvps: number; gaussNewtonProducts?: number } {
   const lambda = curvature.includesDamping ? 0 : damping;
   if (p === null) {
     const [gd, dd] = dotProducts([[g, d], [d, d]], mode);
-    const { gram, hvps } = curvature.gram([d]);
-    return { model: solveQuadraticModel({ gd, dHd: gram[0][0], dd, damping: lambda }), hvps };
+    const { gram, ...cost } = curvature.gram([d]);
+    return { model: solveQuadraticModel({ gd, dHd: gram[0][0], dd, damping: lambda, dampingInChange }), ...cost };
   }
   const [gd, dd, gp, pp, dp] = dotProducts([[g, d], [d, d], [g, p], [p, p], [d, p]], mode);
-  const { gram, hvps } = curvature.gram([d, p]);
+  const { gram, ...cost } = curvature.gram([d, p]);
   const previous = { gp, pHp: gram[1][1], pp, dHp: gram[0][1], dp };
-  return { model: solveQuadraticModel({ gd, dHd: gram[0][0], dd, damping: lambda, previous }), hvps };
+  return { model: solveQuadraticModel({ gd, dHd: gram[0][0], dd, damping: lambda, previous, dampingInChange }), ...cost };
 }
 
 /** the value of a scalar tensor as a float64 number; the tensor is freed */

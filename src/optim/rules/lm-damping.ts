@@ -21,6 +21,16 @@ export interface LevenbergMarquardtOptions {
   rhoLow: number;
   /** 3/4 */
   rhoHigh: number;
+  /**
+   * adapt every `period` steps (kfac-jax's damping_adaptation_interval; 1, every step, as run):
+   * at steps t with (t + 1) % period = 0, by decay^period; absent: 1
+   */
+  period?: number;
+}
+
+/** whether the damping adapts after step t (0-based), as kfac-jax's should_update_damping */
+export function adaptsAt(step: number, o: Pick<LevenbergMarquardtOptions, 'period'>): boolean {
+  return (step + 1) % (o.period ?? 1) === 0;
 }
 
 /** The hyperparameters of the adaptation, with the values the reference code ran. */
@@ -41,10 +51,17 @@ export function reductionRatio(lossBefore: number, lossAfter: number, predictedC
 }
 
 export function adaptDamping(damping: number, rho: number, o: LevenbergMarquardtOptions): number {
+  const decay = decayFactor(o);
   let next = damping;
-  if (rho > o.rhoHigh) next = damping * o.decay;
-  else if (rho < o.rhoLow) next = damping / o.decay;
+  if (rho > o.rhoHigh) next = damping * decay;
+  else if (rho < o.rhoLow) next = damping / decay;
   return Math.max(next, o.minDamping);
+}
+
+/** the factor of one adaptation: decay^period (kfac-jax's damping_decay_factor) */
+function decayFactor(o: LevenbergMarquardtOptions): number {
+  const period = o.period ?? 1;
+  return period === 1 ? o.decay : o.decay ** period;
 }
 
 /**
@@ -89,6 +106,6 @@ export function safeguardedDamping(
   const noise = LOSS_RESOLUTION * Math.abs(lossBefore);
   const informative = !(Math.abs(change) <= noise && Math.abs(predictedChange) <= noise);
   const accepted = change <= Math.max(Math.abs(predictedChange), noise);
-  const next = informative ? adaptDamping(damping, rho, o) : Math.max(damping * o.decay, o.minDamping);
+  const next = informative ? adaptDamping(damping, rho, o) : Math.max(damping * decayFactor(o), o.minDamping);
   return { rho, damping: next, accepted, informative };
 }

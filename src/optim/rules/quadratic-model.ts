@@ -37,6 +37,12 @@ export interface QuadraticModelInputs {
   };
   /** lambda >= 0 */
   damping: number;
+  /**
+   * Whether the predicted change counts the damping term (default true). kfac-jax's
+   * include_damping_in_quad_change=False (its default, as the paper ran it) solves with the damped
+   * model but predicts the change with the undamped one: 1/2 x^T A x + r.x with A from K alone.
+   */
+  dampingInChange?: boolean;
 }
 
 /**
@@ -63,7 +69,10 @@ export const MODEL_RCOND = 1e-7;
 
 export function solveQuadraticModel(q: QuadraticModelInputs): QuadraticModelStep & { solve: ModelSolveKind } {
   const lambda = q.damping;
+  // the damping's share of the predicted change: all of it, or none (kfac-jax's default)
+  const inChange = (q.dampingInChange ?? true) ? 1 : 0;
   const a11 = q.dHd + lambda * q.dd;
+  const c11 = q.dHd + inChange * lambda * q.dd;
   const r1 = -q.gd;
   const finite = [a11, r1].every(Number.isFinite);
   if (q.previous && finite) {
@@ -74,16 +83,20 @@ export function solveQuadraticModel(q: QuadraticModelInputs): QuadraticModelStep
     if ([a12, a22, r2].every(Number.isFinite) && isPositiveSemiDefinite(a11, a12, a22)) {
       const { x } = solve2x2(a11, a12, a12, a22, -r1, -r2, MODEL_RCOND);
       const [lr, momentum] = x;
-      const predictedChange = r1 * lr + r2 * momentum + 0.5 * (a11 * lr * lr + 2 * a12 * lr * momentum + a22 * momentum * momentum);
+      const c12 = -(p.dHp + inChange * lambda * p.dp);
+      const c22 = p.pHp + inChange * lambda * p.pp;
+      const predictedChange = r1 * lr + r2 * momentum + 0.5 * (c11 * lr * lr + 2 * c12 * lr * momentum + c22 * momentum * momentum);
       return { lr, momentum, predictedChange, solve: 2 };
     }
   }
   if (finite && a11 > 0) {
     const lr = -r1 / a11;
-    return { lr, momentum: 0, predictedChange: 0.5 * r1 * lr, solve: 1 };
+    // with the damping counted, r1 lr + 1/2 a11 lr^2 = 1/2 r1 lr
+    const predictedChange = inChange === 1 ? 0.5 * r1 * lr : r1 * lr + 0.5 * c11 * lr * lr;
+    return { lr, momentum: 0, predictedChange, solve: 1 };
   }
   // no minimiser along d: trust the saddle-free direction itself (its own model is |H| + lambda I)
-  return { lr: 1, momentum: 0, predictedChange: r1 + 0.5 * a11, solve: 0 };
+  return { lr: 1, momentum: 0, predictedChange: r1 + 0.5 * c11, solve: 0 };
 }
 
 /** A = [[a11, a12], [a12, a22]] has no eigenvalue below -MODEL_RCOND * (largest |eigenvalue|), and is not zero */

@@ -8,8 +8,8 @@ import type { StepInfo } from '../optimizer.js';
  * the series (HVPs), |H| from an eigendecomposition for exact SFN, the Fisher for KFAC.
  */
 export interface CurvatureModel {
-  /** G (k x k, symmetric, float64) and how many Hessian-vector products it cost */
-  gram(vectors: readonly tf.Tensor1D[]): { gram: number[][]; hvps: number };
+  /** G (k x k, symmetric, float64) and how many Hessian-vector (or Gauss-Newton-vector) products it cost */
+  gram(vectors: readonly tf.Tensor1D[]): { gram: number[][]; hvps: number; gaussNewtonProducts?: number };
   /** K already contains the damping; otherwise the rule adds lambda v_i . v_j (C = K + lambda I) */
   readonly includesDamping: boolean;
 }
