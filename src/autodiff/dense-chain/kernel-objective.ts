@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchNormStatistics, ModelObjective } from '../model-objective.js';
+import type { HostProducts } from '../objective.js';
 import type { FisherLabels, LayerStatistics } from '../layer-statistics.js';
 import type { ChainLayout } from './chain-layout.js';
 import { ChainBatch, ChainPasses } from './chain-passes.js';
@@ -12,7 +13,7 @@ import { acquireWorkspace, releaseWorkspace, type KernelWorkspace } from './dens
  * kernel does not compute (the explicit Hessian, KFAC's layer statistics, Gauss-Newton products) is
  * delegated to the layers' engine (`layers`), built on first use.
  */
-export class DenseKernelObjective implements ModelObjective {
+export class DenseKernelObjective implements ModelObjective, HostProducts {
   readonly size: number;
   private ws: KernelWorkspace | null;
   private readonly batchData: ChainBatch;
@@ -66,6 +67,12 @@ export class DenseKernelObjective implements ModelObjective {
     }
     this.live();
     return tf.tensor1d(this.passes.hvp(hostFloats(v), 1));
+  }
+
+  hvpHost(v: Float32Array): Float32Array {
+    if (v.length !== this.size) throw new Error(`hvpHost: direction must have ${this.size} entries (the parameter count of ${this.layout.name}), got ${v.length}`);
+    this.live();
+    return this.passes.hvp(v, 1);
   }
 
   hvpBatch(vs: tf.Tensor2D): tf.Tensor2D {
