@@ -44,7 +44,7 @@ test('gemm_nn and gemm_tn sum each product in order from zero or the bias, as pl
   const rng = new Rng(5);
   const ws = new KernelWorkspace();
   // row counts with and without a tail of 1-3 rows; widths with and without a half block of 4
-  for (const [m, k, n] of [[1, 1, 4], [3, 5, 8], [4, 7, 12], [9, 12, 12], [13, 3, 20], [6, 16, 4]]) {
+  for (const [m, k, n] of [[1, 1, 4], [3, 5, 8], [4, 7, 12], [9, 12, 12], [13, 3, 20], [6, 16, 4], [8, 9, 12], [5, 6, 28], [12, 4, 52]]) {
     ws.reset();
     const A = random(rng, m * k);
     const B = random(rng, k * n);

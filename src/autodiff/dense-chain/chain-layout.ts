@@ -34,8 +34,21 @@ export interface ChainLayout {
 
 const up4 = (n: number) => (n + 3) & ~3;
 
-/** The dense chain of a model (input -> dense -> [activation] -> ... -> dense, the loss on the last), or null. */
+const layouts = new WeakMap<ModelDef['spec'], { loss: LossKind; layout: ChainLayout | null }>();
+
+/**
+ * The dense chain of a model (input -> dense -> [activation] -> ... -> dense, the loss on the last),
+ * or null; worked out once per model spec.
+ */
 export function chainLayout(def: ModelDef): ChainLayout | null {
+  const known = layouts.get(def.spec);
+  if (known !== undefined && known.loss === def.loss) return known.layout;
+  const layout = makeLayout(def);
+  layouts.set(def.spec, { loss: def.loss, layout });
+  return layout;
+}
+
+function makeLayout(def: ModelDef): ChainLayout | null {
   const chain = denseChain(def.spec);
   if (chain === null) return null;
   const nodes = def.spec.nodes;

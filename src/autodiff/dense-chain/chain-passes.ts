@@ -215,9 +215,35 @@ export class ChainPasses {
     }
   }
 
+  /** buffers of one direction's R-operator passes, made on the first product and reused */
+  private scratch: HvpScratch | null = null;
+
+  private hvpScratch(): HvpScratch {
+    if (this.scratch !== null) return this.scratch;
+    const { ws, layout } = this;
+    const rows = this.batch.rows;
+    const widest = Math.max(...layout.layers.map((l) => l.outW), layout.layers[0].inW);
+    const weights = Math.max(...layout.layers.map((l) => l.inW * l.outW));
+    this.scratch = {
+      flatIn: ws.alloc(layout.size),
+      flatOut: ws.alloc(layout.size),
+      dirs: new PaddedParams(ws, layout, 1),
+      rz: layout.layers.map((l) => ws.alloc(rows * l.outW)),
+      ry: layout.layers.map((l) => (l.act === null ? 0 : ws.alloc(rows * l.outW))),
+      t1: ws.alloc(rows * widest),
+      t2: ws.alloc(rows * widest),
+      rg: [ws.alloc(rows * widest), ws.alloc(rows * widest)],
+      pW: ws.alloc(weights),
+      pW2: ws.alloc(weights),
+      pb: ws.alloc(widest),
+      vT: ws.alloc(weights),
+    };
+    return this.scratch;
+  }
+
   /**
    * H v for `count` directions vs [count x size] (row-major, host); returns [count x size]. Reuses
-   * the forward and backward passes; each direction's scratch is freed afterwards.
+   * the forward and backward passes, one direction at a time.
    */
   hvp(vs: Float32Array, count: number): Float32Array {
     if (this.gradFlat === 0) this.backward();
@@ -226,81 +252,87 @@ export class ChainPasses {
     const rows = batch.rows;
     const k = ws.k;
     const L = layout.layers.length;
-    const scratch = ws.mark();
-    try {
-      const flatIn = ws.alloc(count * size);
-      const flatOut = ws.alloc(count * size);
-      ws.f32.set(vs.subarray(0, count * size), flatIn >> 2);
-      const dirs = new PaddedParams(ws, layout, count);
-      dirs.load(flatIn);
-      const widest = Math.max(...layout.layers.map((l) => l.outW), layout.layers[0].inW);
-      const rz = layout.layers.map((l) => ws.alloc(rows * l.outW));
-      const ry = layout.layers.map((l) => (l.act === null ? 0 : ws.alloc(rows * l.outW)));
-      const t1 = ws.alloc(rows * widest);
-      const t2 = ws.alloc(rows * widest);
-      const rg = ws.alloc(rows * widest);
-      const rgPrev = ws.alloc(rows * widest);
-      const pW = ws.alloc(Math.max(...layout.layers.map((l) => l.inW * l.outW)));
-      const pW2 = ws.alloc(Math.max(...layout.layers.map((l) => l.inW * l.outW)));
-      const pb = ws.alloc(widest);
-      const vT = ws.alloc(Math.max(...layout.layers.map((l) => l.inW * l.outW)));
-      const last = layout.layers[L - 1];
-      const rgView = new Float32Array(rows * last.outW);
-      for (let d = 0; d < count; d++) {
-        // forward mode: R(z), R(y)
-        const rOut = (m: number) => (layout.layers[m].act === null ? rz[m] : ry[m]);
-        for (let m = 0; m < L; m++) {
-          const l = layout.layers[m];
-          const n = rows * l.outW;
-          if (m === 0) {
-            k.gemm_nn(this.input(0), l.inW, dirs.w[m][d], l.outW, rz[m], l.outW, rows, l.inW, l.outW, 0);
-          } else {
-            k.gemm_nn(this.input(m), l.inW, dirs.w[m][d], l.outW, t1, l.outW, rows, l.inW, l.outW, 0);
-            k.gemm_nn(rOut(m - 1), l.inW, this.params.w[m][0], l.outW, t2, l.outW, rows, l.inW, l.outW, 0);
-            k.add(t1, t2, rz[m], n);
-          }
-          if (dirs.b[m][d] !== 0) k.add_row(rz[m], l.outW, rows, l.outW, dirs.b[m][d]);
-          if (l.act !== null) k.mul(this.fwd![m].d1, rz[m], ry[m], n);
+    const last = layout.layers[L - 1];
+    const s = this.hvpScratch();
+    const out = new Float32Array(count * size);
+    const rOut = (m: number) => (layout.layers[m].act === null ? s.rz[m] : s.ry[m]);
+    for (let d = 0; d < count; d++) {
+      ws.f32.set(vs.subarray(d * size, (d + 1) * size), s.flatIn >> 2);
+      s.dirs.load(s.flatIn);
+      const vw = s.dirs.w;
+      const vb = s.dirs.b;
+      // forward mode: R(z) = a V_W + R(a) W + V_b, R(y) = f' R(z)
+      for (let m = 0; m < L; m++) {
+        const l = layout.layers[m];
+        const n = rows * l.outW;
+        if (m === 0) {
+          k.gemm_nn(this.input(0), l.inW, vw[m][0], l.outW, s.rz[m], l.outW, rows, l.inW, l.outW, 0);
+        } else {
+          k.gemm_nn(this.input(m), l.inW, vw[m][0], l.outW, s.t1, l.outW, rows, l.inW, l.outW, 0);
+          k.gemm_nn(rOut(m - 1), l.inW, this.params.w[m][0], l.outW, s.t2, l.outW, rows, l.inW, l.outW, 0);
+          k.add(s.t1, s.t2, s.rz[m], n);
         }
-        // the loss: R(g_y)
-        const f32 = ws.f32;
-        const outR = rOut(L - 1);
-        rgView.set(f32.subarray(outR >> 2, (outR >> 2) + rows * last.outW));
-        lossRBackward(layout.loss, rows, layout.outputs, last.outW, rgView, batch.weights, this.probs, f32.subarray(rg >> 2, (rg >> 2) + rows * last.outW));
-        // reverse pass of the pair
-        const out = flatOut + 4 * d * size;
-        let g = rg;
-        let gNext = rgPrev;
-        for (let m = L - 1; m >= 0; m--) {
-          const l = layout.layers[m];
-          k.gemm_tn(this.input(m), l.inW, g, l.outW, pW, l.outW, l.inW, rows, l.outW);
-          if (m > 0) {
-            k.gemm_tn(rOut(m - 1), l.inW, this.gz[m], l.outW, pW2, l.outW, l.inW, rows, l.outW);
-            k.add(pW, pW2, pW, l.inW * l.outW);
-          }
-          this.store(pW, pb, g, m, out);
-          if (m === 0) break;
-          // R(g_a) = g_z V_W^T + R(g_z) W^T
-          const prev = layout.layers[m - 1];
-          const n = rows * prev.outW;
-          k.transpose(dirs.w[m][d], l.outW, vT, l.inW, l.inW, l.outW);
-          k.gemm_nn(this.gz[m], l.outW, vT, l.inW, t1, l.inW, rows, l.outW, l.inW, 0);
-          k.gemm_nn(g, l.outW, this.weightT(m), l.inW, t2, l.inW, rows, l.outW, l.inW, 0);
-          if (prev.act === null) k.add(t1, t2, gNext, n);
-          else {
-            k.add(t1, t2, t1, n);
-            const f = this.fwd![m - 1];
-            if (f.d2 === 0) k.mul(f.d1, t1, gNext, n);
-            else k.mul_add_mul(f.d1, t1, this.d2ga[m - 1], rz[m - 1], gNext, n);
-          }
-          [g, gNext] = [gNext, g];
-        }
+        if (vb[m][0] !== 0) k.add_row(s.rz[m], l.outW, rows, l.outW, vb[m][0]);
+        if (l.act !== null) k.mul(this.fwd![m].d1, s.rz[m], s.ry[m], n);
       }
-      return ws.f32.slice(flatOut >> 2, (flatOut >> 2) + count * size);
-    } finally {
-      ws.release(scratch);
+      // the loss: R(g_y)
+      const f32 = ws.f32;
+      const outR = rOut(L - 1);
+      let g = s.rg[0];
+      let gNext = s.rg[1];
+      lossRBackward(
+        layout.loss, rows, layout.outputs, last.outW, f32.subarray(outR >> 2, (outR >> 2) + rows * last.outW),
+        batch.weights, this.probs, f32.subarray(g >> 2, (g >> 2) + rows * last.outW),
+      );
+      // the reverse pass of the pair
+      for (let m = L - 1; m >= 0; m--) {
+        const l = layout.layers[m];
+        // R(g_W) = a^T R(g_z) + R(a)^T g_z, R(g_b) = colsum R(g_z)
+        k.gemm_tn(this.input(m), l.inW, g, l.outW, s.pW, l.outW, l.inW, rows, l.outW);
+        if (m > 0) {
+          k.gemm_tn(rOut(m - 1), l.inW, this.gz[m], l.outW, s.pW2, l.outW, l.inW, rows, l.outW);
+          k.add(s.pW, s.pW2, s.pW, l.inW * l.outW);
+        }
+        this.store(s.pW, s.pb, g, m, s.flatOut);
+        if (m === 0) break;
+        // R(g_a) = g_z V_W^T + R(g_z) W^T, then through the activation before
+        const prev = layout.layers[m - 1];
+        const n = rows * prev.outW;
+        k.transpose(vw[m][0], l.outW, s.vT, l.inW, l.inW, l.outW);
+        k.gemm_nn(this.gz[m], l.outW, s.vT, l.inW, s.t1, l.inW, rows, l.outW, l.inW, 0);
+        k.gemm_nn(g, l.outW, this.weightT(m), l.inW, s.t2, l.inW, rows, l.outW, l.inW, 0);
+        if (prev.act === null) k.add(s.t1, s.t2, gNext, n);
+        else {
+          k.add(s.t1, s.t2, s.t1, n);
+          const f = this.fwd![m - 1];
+          if (f.d2 === 0) k.mul(f.d1, s.t1, gNext, n);
+          else k.mul_add_mul(f.d1, s.t1, this.d2ga[m - 1], s.rz[m - 1], gNext, n);
+        }
+        [g, gNext] = [gNext, g];
+      }
+      out.set(ws.f32.subarray(s.flatOut >> 2, (s.flatOut >> 2) + size), d * size);
     }
+    return out;
   }
+}
+
+interface HvpScratch {
+  /** one direction, flat and padded */
+  flatIn: number;
+  dirs: PaddedParams;
+  /** its product, flat */
+  flatOut: number;
+  /** R(z) and R(y) per layer */
+  rz: number[];
+  ry: number[];
+  t1: number;
+  t2: number;
+  /** R(g_z) of the current layer and of the one before (alternating) */
+  rg: [number, number];
+  pW: number;
+  pW2: number;
+  pb: number;
+  vT: number;
 }
 
 /**

@@ -27,7 +27,7 @@ export class DenseKernelObjective implements ModelObjective, HostProducts {
     const ws = acquireWorkspace();
     try {
       const rows = batch.x.shape[0] as number;
-      this.batchData = new ChainBatch(ws, layout, hostFloats(batch.x), hostFloats(batch.targets), hostFloats(batch.mask), rows);
+      this.batchData = new ChainBatch(ws, layout, batchFloats(batch.x), batchFloats(batch.targets), batchFloats(batch.mask), rows);
       this.passes = new ChainPasses(ws, layout, this.batchData, hostFloats(params));
     } catch (e) {
       releaseWorkspace(ws);
@@ -125,6 +125,22 @@ export class DenseKernelObjective implements ModelObjective, HostProducts {
     this.layersObjective?.dispose();
     this.layersObjective = null;
   }
+}
+
+/**
+ * The host copies of batch tensors, by tensor: a batch is usually given to many Objectives (every
+ * step of full-batch training, the point evaluations of a step) and tensors never change, so each is
+ * read from the backend once.
+ */
+const batchCopies = new WeakMap<tf.Tensor, Float32Array>();
+
+function batchFloats(t: tf.Tensor): Float32Array {
+  let values = batchCopies.get(t);
+  if (values === undefined) {
+    values = hostFloats(t);
+    batchCopies.set(t, values);
+  }
+  return values;
 }
 
 /** a tensor's values on the host, as float32 */
