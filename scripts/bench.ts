@@ -1,187 +1,151 @@
 /**
- * `npm run bench`: median milliseconds of one gradient and one Hessian-vector product for the
- * paper's models, for the UCI MLP of the explicit Hessian, of the eigen-solve of Exact SFN and of
- * one whole Exact SFN step (Hessian, eigen-solve, update; the tuned UCI values); prints one JSON object.
- * "hvp" reuses the forward and backward passes cached by the Objective (as the series optimiser
- * does for its 2(K-1) products per step); "hvpCold" includes them. "lbfgsStepMs": one L-BFGS
- * training step (a whole inner run, reference settings) continuing from the previous one.
- * "hessian" reuses them too (the direct dense-chain route; "hessianByProducts" is the general
- * route of batched HVPs, for comparison). "eigenSolve" is symmetricSpectrum of that Hessian plus
- * one f(H) x (targets on the 2-core machine: Hessian <= 400 ms, eigen-solve <= 500 ms);
- * "eigenSolveJs" the same with the plain-JS fallback kernel.
- * Options: --backend b, --repeats n, --only name[,name].
+ * `npm run bench [-- options]`: how fast sfn computes gradients, Hessian-vector products, the
+ * explicit Hessian and its eigen-solve, whole optimiser steps and an evaluation pass; one JSON
+ * object on stdout (progress on stderr). Figures are listed in scripts/bench/figures.ts.
+ *
+ * Method (the machine is usually shared, so only figures measured side by side compare):
+ *  - every figure is warmed up until its times settle (the median of the last 5 repetitions within
+ *    5% of the 5 before; at most 60 repetitions or 10 s), not once: V8 compiles the hot paths and
+ *    the backend allocates its buffers during the first calls;
+ *  - then `--rounds` rounds (default 15; fewer for slow figures), each one repetition of sfn and,
+ *    with `--peer`, one of the PyTorch peer (scripts/peers/torch_hvp_peer.py, one process per thread
+ *    count in --peer-threads, default 1,2), interleaved, so that load changes hit both alike;
+ *  - each side is summarised by its median, quartiles and extremes; `ratio` is sfn's median over
+ *    the faster PyTorch median (below 1: sfn is faster), `ratioByThreads` per peer thread count;
+ *  - the load average at the start and end of every figure is in the JSON, and beside every wall
+ *    time the CPU time of the same repetitions (sfnCpu, peerCpu: all the process's threads), which a
+ *    busy machine does not inflate by descheduling; with one thread it is what an idle core would take.
+ *    `ratioCpu1t` compares sfn's CPU time with the 1-thread peer's: on an overloaded machine, where
+ *    wall times mostly measure waiting for a core, the comparison that still holds.
+ * Options: --backend b, --rounds n, --only key[,key] (a group such as uciMlp, or one figure such as
+ * uciMlp.grad), --peer, --peer-threads 1,2.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import os from 'node:os';
 import { initBackend, describeBackend, formatBackend } from '../src/backend/index.js';
-import { modelByName, type ModelDef } from '../src/models/zoo.js';
-import { initParams } from '../src/models/init.js';
-import { modelObjective, type Batch } from '../src/autodiff/model-objective.js';
-import { Rng } from '../src/util/random.js';
-import { HYPERPARAMETER_SCHEMAS } from '../src/config/hyperparameters.js';
-import { lbfgs, type PointObjective } from '../src/optim/lbfgs/optimizer.js';
-import { symmetricSpectrum } from '../src/linalg/spectral.js';
-import { wasmSimdAvailable } from '../src/linalg/rank-two-kernel.js';
-import { createOptimizer } from '../src/optim/registry.js';
-import { exactSfn } from '../src/optim/exact-sfn.js';
+import { GROUPS, type Figure } from './bench/figures.js';
+import { median, settle, stats, timeWithCpu, type TimeStats } from './bench/timing.js';
+import { findPeerPython, Peer } from './bench/peer.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
+const flag = (name: string) => process.argv.includes(`--${name}`);
+const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
 // the engine never uses tf.grad: skip loading the tape gradients
 const backend = await initBackend(arg('backend', process.env.SFN_BACKEND ?? 'wasm'), { tapeGradients: false });
-process.stderr.write(`${formatBackend()}\n`);
-const repeats = Number(arg('repeats', '15'));
+log(formatBackend());
+const rounds = Number(arg('rounds', '15'));
 const only = arg('only', '').split(',').filter(Boolean);
+const wanted = (key: string) => only.length === 0 || only.some((o) => key === o || key.startsWith(`${o}.`));
 
-function randomBatch(def: ModelDef, rows: number, rng: Rng): Batch {
-  const inSize = def.spec.inputShape.reduce((a, b) => a * b, 1);
-  const x = tf.tensor(Float32Array.from({ length: rows * inSize }, () => rng.normal()), [rows, ...def.spec.inputShape]);
-  const targets = def.loss === 'mse'
-    ? tf.tensor2d(Float32Array.from({ length: rows * def.spec.outputSize }, () => rng.normal()), [rows, def.spec.outputSize])
-    : tf.tensor1d(Float32Array.from({ length: rows }, () => rng.int(def.spec.outputSize)));
-  return { x, targets, mask: tf.ones([rows]) as tf.Tensor1D };
-}
-
-async function median(fn: () => Promise<void>, n: number): Promise<number> {
-  await fn(); // warm-up (kernel compilation, allocation)
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
+const peers: Peer[] = [];
+let peerNote: string | undefined;
+if (flag('peer')) {
+  const found = findPeerPython();
+  if ('missing' in found) {
+    peerNote = found.missing;
+    log(`--peer: ${found.missing}; sfn alone`);
+  } else {
+    for (const t of arg('peer-threads', '1,2').split(',').map(Number)) peers.push(await Peer.start(found.python, t));
+    log(`peer: ${peers[0].info!.peer}, threads ${peers.map((p) => p.threads).join(', ')}`);
   }
-  times.sort((a, b) => a - b);
-  return Number(times[Math.floor(times.length / 2)].toFixed(3));
 }
 
-/** median ms and evaluations of L-BFGS steps on one batch, each continuing from the last */
-async function lbfgsSteps(def: ModelDef, start: tf.Tensor1D, batch: Batch, n: number): Promise<{ ms: number; evaluations: number }> {
-  const opt = lbfgs(HYPERPARAMETER_SCHEMAS.lbfgs.parse({}));
-  let params = tf.clone(start);
-  let state = opt.init(params);
-  const evaluations: number[] = [];
-  const at = (p: tf.Tensor1D) => {
-    const o = modelObjective(def, p, batch, { checkFinite: false });
-    try {
-      return o.lossAndGrad();
-    } finally {
-      o.dispose();
+interface FigureResult {
+  what: string;
+  /** wall-clock milliseconds */
+  sfn: TimeStats;
+  /** CPU milliseconds of the same repetitions (what descheduling on a busy machine does not inflate) */
+  sfnCpu: TimeStats;
+  peerFigure?: string;
+  /** per peer thread count: wall-clock milliseconds, and CPU milliseconds of all its threads */
+  peer?: Record<string, TimeStats>;
+  peerCpu?: Record<string, TimeStats>;
+  ratio?: number;
+  ratioByThreads?: Record<string, number>;
+  /**
+   * sfn's median CPU time over the 1-thread peer's: the comparison that survives a busy machine
+   * (neither side is charged for time it waited to be scheduled)
+   */
+  ratioCpu1t?: number;
+  load: { start: number[]; end: number[] };
+}
+
+async function measure(f: Figure): Promise<FigureResult> {
+  const loadStart = load();
+  const warm = await settle(f.run, f.settle);
+  const usePeer = f.peer !== undefined && peers.length > 0;
+  const peerWarm = new Map<Peer, number>();
+  if (usePeer) for (const p of peers) peerWarm.set(p, (await p.settle(f.peer!, f.settle ?? {})).length);
+  const n = Math.min(rounds, f.rounds ?? rounds);
+  const ours: number[] = [];
+  const oursCpu: number[] = [];
+  const theirs = new Map<Peer, number[]>(peers.map((p) => [p, []]));
+  const theirsCpu = new Map<Peer, number[]>(peers.map((p) => [p, []]));
+  for (let r = 0; r < n; r++) {
+    const t = await timeWithCpu(f.run);
+    ours.push(t.wall);
+    oursCpu.push(t.cpu);
+    if (usePeer) {
+      for (const p of peers) {
+        const u = await p.time(f.peer!);
+        theirs.get(p)!.push(u.wall);
+        theirsCpu.get(p)!.push(u.cpu);
+      }
     }
-  };
-  const ms = await median(async () => {
-    const objective = Object.assign(modelObjective(def, params, batch, { checkFinite: false }), { at }) as PointObjective & { dispose(): void };
-    try {
-      const r = await opt.step(objective, params, state);
-      params.dispose();
-      params = r.params;
-      state = r.state;
-      evaluations.push(r.info.evaluations);
-    } finally {
-      objective.dispose();
+  }
+  const result: FigureResult = { what: f.what, sfn: stats(ours, warm.length), sfnCpu: stats(oursCpu, warm.length), load: { start: loadStart, end: load() } };
+  if (usePeer) {
+    result.peerFigure = f.peer;
+    result.peer = Object.fromEntries(peers.map((p) => [`${p.threads}t`, stats(theirs.get(p)!, peerWarm.get(p)!)]));
+    result.peerCpu = Object.fromEntries(peers.map((p) => [`${p.threads}t`, stats(theirsCpu.get(p)!, peerWarm.get(p)!)]));
+    const ourMedian = median(ours);
+    result.ratioByThreads = Object.fromEntries(peers.map((p) => [`${p.threads}t`, Number((ourMedian / median(theirs.get(p)!)).toFixed(3))]));
+    result.ratio = Math.max(...Object.values(result.ratioByThreads));
+    const one = peers.find((p) => p.threads === 1);
+    if (one) result.ratioCpu1t = Number((median(oursCpu) / median(theirsCpu.get(one)!)).toFixed(3));
+  }
+  return result;
+}
+
+const startLoad = load();
+const started = new Date().toISOString();
+const figures: Record<string, FigureResult> = {};
+const groups: Record<string, Record<string, unknown>> = {};
+for (const g of GROUPS) {
+  if (!only.some((o) => o === g.name || o.startsWith(`${g.name}.`)) && only.length > 0) continue;
+  const { figures: list, info, dispose } = await g.setup();
+  try {
+    for (const f of list) {
+      if (!wanted(f.key)) continue;
+      const r = await measure(f);
+      figures[f.key] = r;
+      const peerPart = r.ratio === undefined ? '' : `  peer ${Object.entries(r.peer!).map(([t, s]) => `${t} ${s.ms}`).join(', ')} ms  ratio ${r.ratio} (cpu vs 1t ${r.ratioCpu1t ?? '-'})`;
+      log(`${f.key.padEnd(36)} ${String(r.sfn.ms).padStart(9)} ms (cpu ${r.sfnCpu.ms}, iqr ${r.sfn.relIqr}, warm-up ${r.sfn.warmup})${peerPart}  load ${r.load.end[0]}`);
     }
-  }, n);
-  opt.dispose(state);
-  params.dispose();
-  evaluations.sort((a, b) => a - b);
-  return { ms, evaluations: evaluations[Math.floor(evaluations.length / 2)] };
-}
-
-interface Case { key: string; model: string; rows: number; repeats?: number; hessian?: boolean; lbfgs?: boolean }
-const cases: Case[] = [
-  { key: 'uciMlp', model: 'uci-mlp', rows: 588, hessian: true, lbfgs: true },
-  { key: 'uciMlpTanh', model: 'uci-mlp-tanh', rows: 588 },
-  { key: 'fmnistMlp400', model: 'fmnist-mlp', rows: 400 },
-  { key: 'fmnistMlp3200', model: 'fmnist-mlp', rows: 3200 },
-  { key: 'resnet18Batch8', model: 'resnet18', rows: 8, repeats: 5 },
-];
-
-/** the explicit Hessian (both routes) and Exact SFN's eigen-solve of it: decomposition + one f(H) x */
-async function hessianAndEigenSolve(def: ModelDef, params: tf.Tensor1D, batch: Batch, warm: ReturnType<typeof modelObjective>, rng: Rng, repeats: number) {
-  const hessianMs = await median(async () => {
-    await warm.hessian();
-  }, Math.min(repeats, 5));
-  const byProducts = modelObjective(def, params, batch, { checkFinite: false, hessianByProducts: true });
-  const hessianByProductsMs = await median(async () => {
-    await byProducts.hessian();
-  }, 3);
-  byProducts.dispose();
-  const h = await warm.hessian();
-  const size = params.size;
-  const g = Float64Array.from({ length: size }, () => rng.normal());
-  const f = (lambda: number) => (Math.abs(lambda) <= 1e-4 ? 1e4 : 1 / Math.abs(lambda)); // Exact SFN's thresholded |lambda|^-1
-  const solve = (kernel: 'auto' | 'js') => median(async () => {
-    symmetricSpectrum(h, size, { kernel }).apply(f, g);
-  }, Math.min(repeats, 5));
-  const spectrum = symmetricSpectrum(h, size);
-  const eigenApplyMs = await median(async () => {
-    spectrum.apply(f, g);
-  }, Math.min(repeats, 5));
-  return {
-    hessianMs, hessianByProductsMs,
-    eigenSolveMs: await solve('auto'), eigenApplyMs, eigenSolveJsMs: await solve('js'),
-    eigenKernel: wasmSimdAvailable() ? 'wasm-simd' : 'js',
-  };
-}
-
-const results: Record<string, unknown> = {};
-for (const c of cases) {
-  if (only.length && !only.includes(c.key)) continue;
-  const def = modelByName(c.model);
-  const rng = new Rng(7);
-  const params = tf.tensor1d(initParams(def.spec, 1));
-  const batch = randomBatch(def, c.rows, rng);
-  const v = tf.tensor1d(Float32Array.from({ length: params.size }, () => rng.normal()));
-  const n = c.repeats ?? repeats;
-  const grad = await median(async () => {
-    const o = modelObjective(def, params, batch, { checkFinite: false });
-    const g = o.grad();
-    await g.data();
-    g.dispose();
-    o.dispose();
-  }, n);
-  const warm = modelObjective(def, params, batch, { checkFinite: false });
-  warm.grad().dispose();
-  const hvp = await median(async () => {
-    const h = warm.hvp(v);
-    await h.data();
-    h.dispose();
-  }, n);
-  const hvpCold = await median(async () => {
-    const o = modelObjective(def, params, batch, { checkFinite: false });
-    const h = o.hvp(v);
-    await h.data();
-    h.dispose();
-    o.dispose();
-  }, n);
-  const entry: Record<string, number | string> = { gradMs: grad, hvpMs: hvp, hvpColdMs: hvpCold, parameters: params.size, rows: c.rows };
-  if (c.hessian) {
-    Object.assign(entry, await hessianAndEigenSolve(def, params, batch, warm, rng, n));
-    const sfn = createOptimizer(
-      { name: 'exact-sfn', hyperparameters: exactSfn.schema.parse({ lr: 4.901e-3, momentum: 0.06381, smallEigLr: 1.544, threshold: 5.205e-4 }) },
-      { parameterCount: params.size, seed: 0 },
-    );
-    let state = sfn.init(params);
-    entry.exactSfnStepMs = await median(async () => {
-      const o = modelObjective(def, params, batch, { checkFinite: false });
-      const r = await sfn.step(o, params, state);
-      await r.params.data();
-      r.params.dispose();
-      state = r.state;
-      o.dispose();
-    }, 3);
-    sfn.dispose(state);
+    groups[g.name] = JSON.parse(JSON.stringify(info)) as Record<string, unknown>;
+  } finally {
+    dispose();
   }
-  if (c.lbfgs) {
-    const steps = await lbfgsSteps(def, params, batch, n);
-    entry.lbfgsStepMs = steps.ms;
-    entry.lbfgsEvaluationsPerStep = steps.evaluations;
-  }
-  warm.dispose();
-  tf.dispose([params, batch.x, batch.targets, batch.mask, v]);
-  results[c.key] = entry;
-  process.stderr.write(`${c.key}: ${JSON.stringify(entry)}\n`);
 }
+peers.forEach((p) => p.close());
 
-console.log(JSON.stringify({ ...describeBackend(), backend, tensorsLeft: tf.memory().numTensors, results }));
+const ratios = Object.fromEntries(Object.entries(figures).filter(([, r]) => r.ratio !== undefined).map(([k, r]) => [k, r.ratio]));
+const ratiosCpu1t = Object.fromEntries(Object.entries(figures).filter(([, r]) => r.ratioCpu1t !== undefined).map(([k, r]) => [k, r.ratioCpu1t]));
+console.log(JSON.stringify({
+  started,
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadStart: startLoad, loadEnd: load() },
+  ...describeBackend(),
+  backend,
+  peer: peers.length ? { name: peers[0].info!.peer, threads: peers.map((p) => p.threads) } : (peerNote ?? null),
+  rounds,
+  tensorsLeft: tf.memory().numTensors,
+  groups,
+  ratios,
+  ratiosCpu1t,
+  figures,
+}));

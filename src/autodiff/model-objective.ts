@@ -12,6 +12,9 @@ import { hessianByBatches } from './hessian.js';
 import { denseChain, denseChainHessian } from './dense-chain-hessian.js';
 import { layerStatistics, type FisherLabels, type LayerStatistics, type LayerStatisticsSource } from './layer-statistics.js';
 import { fisherLossScale } from './fisher-sampling.js';
+import { chainLayout } from './dense-chain/chain-layout.js';
+import { denseKernelAvailable } from './dense-chain/dense-kernel.js';
+import { DenseKernelObjective } from './dense-chain/kernel-objective.js';
 
 /**
  * One minibatch. x: [batch, ...inputShape]; targets: [batch, outputs] for 'mse', class labels as
@@ -42,6 +45,20 @@ export interface ModelObjectiveOptions {
   hessianChunk?: number;
   /** build the explicit Hessian from batched HVPs even for a plain MLP (which has a faster direct route) */
   hessianByProducts?: boolean;
+  /**
+   * Which engine computes loss, gradient and H v: 'layers' (one TensorFlow.js kernel per layer
+   * operation, any model), 'dense-kernel' (the dense-chain WebAssembly kernel: MLPs only, the same
+   * float32 arithmetic at a fraction of the cost; see dense-chain/chain-passes.ts) or 'auto'
+   * (default): the dense kernel for an MLP on the wasm backend, unless env SFN_ENGINE=layers.
+   */
+  engine?: ObjectiveEngine;
+}
+
+export type ObjectiveEngine = 'auto' | 'layers' | 'dense-kernel';
+
+/** whether 'auto' picks the dense-chain kernel for this model on the current backend */
+export function denseKernelEngineApplies(def: ModelDef): boolean {
+  return tf.getBackend() === 'wasm' && process.env.SFN_ENGINE?.trim() !== 'layers' && denseKernelAvailable() && chainLayout(def) !== null;
 }
 
 /**
@@ -52,7 +69,18 @@ export interface ModelObjectiveOptions {
  * kept for every product on the same parameters and batch.
  */
 export function modelObjective(def: ModelDef, params: tf.Tensor1D, batch: Batch, opts: ModelObjectiveOptions = {}): ModelObjective {
-  return new RopObjective(def, params, batch, opts);
+  const size = parameterCount(def.spec);
+  if (params.rank !== 1 || params.shape[0] !== size) {
+    throw new Error(`model ${def.spec.name} has ${size} parameters, but the parameter vector has shape [${params.shape.join(', ')}]`);
+  }
+  if (opts.checkFinite ?? true) assertFinite(params, `parameters of ${def.spec.name}`);
+  validateBatch(def, batch);
+  const engine = opts.engine ?? 'auto';
+  const layers = () => new RopObjective(def, params, batch, opts);
+  if (engine === 'layers' || (engine === 'auto' && !denseKernelEngineApplies(def))) return layers();
+  const layout = chainLayout(def);
+  if (layout === null) throw new Error(`the dense-kernel engine computes chains of dense layers only; ${def.spec.name} is not one (use engine 'layers')`);
+  return new DenseKernelObjective(layout, params, batch, layers);
 }
 
 class RopObjective implements ModelObjective {
@@ -64,13 +92,9 @@ class RopObjective implements ModelObjective {
   /** the batch tensors appear in the forward record (node 0) but belong to the caller */
   private readonly callerTensors: ReadonlySet<tf.Tensor>;
 
+  /** params and batch are checked by modelObjective */
   constructor(private readonly def: ModelDef, params: tf.Tensor1D, private readonly batch: Batch, private readonly opts: ModelObjectiveOptions) {
     this.size = parameterCount(def.spec);
-    if (params.rank !== 1 || params.shape[0] !== this.size) {
-      throw new Error(`model ${def.spec.name} has ${this.size} parameters, but the parameter vector has shape [${params.shape.join(', ')}]`);
-    }
-    if (opts.checkFinite ?? true) assertFinite(params, `parameters of ${def.spec.name}`);
-    validateBatch(def, batch);
     this.callerTensors = new Set<tf.Tensor>([batch.x, batch.targets, batch.mask]);
     this.table = new ParamTable(def.spec, params);
   }

@@ -25,6 +25,20 @@ export interface Objective {
 }
 
 /**
+ * An Objective that also computes H v on host float32 vectors, without a round trip through the
+ * backend (the dense-chain engine's): the series optimisers run their vector arithmetic on the host
+ * for it (Float32VectorSpace), bit for bit what they compute on tensors.
+ */
+export interface HostProducts {
+  /** H v for v on the host; a fresh array, owned by the caller */
+  hvpHost(v: Float32Array): Float32Array;
+}
+
+export function hasHostProducts(o: object): o is HostProducts {
+  return typeof (o as Partial<HostProducts>).hvpHost === 'function';
+}
+
+/**
  * The same Objective with its `at` calls counted (the step info's `evaluations`); every other
  * member, including ones other Objectives add, passes through unchanged.
  */

@@ -28,7 +28,10 @@ export async function runCheckHvp(model: string, seed: number): Promise<CheckHvp
     checks.push(await runFloat32FdCheck(makeHvpProblem(name, seed, { batchSize: 2 })));
     checks.push(await runFloat64Check(makeHvpProblem(name, seed), { finiteDifferences: false, tolerance: RESNET_FLOAT64_TOLERANCE }));
   } else {
-    checks.push(await runFloat64Check(makeHvpProblem(name, seed, { avoidKinks: true })));
+    const problem = makeHvpProblem(name, seed, { avoidKinks: true });
+    checks.push(await runFloat64Check(problem));
+    // where runs use the dense-chain kernel (MLPs on wasm), the layers' engine is proven as well
+    if (checks[0].kind === 'float64-reference' && checks[0].engine === 'dense-kernel') checks.push(await runFloat64Check(problem, { engine: 'layers' }));
   }
   return { model: name, seed, checks, passed: checks.every((c) => c.passed) };
 }
@@ -41,7 +44,7 @@ export function formatCheckHvpReport(report: CheckHvpReport): string[] {
   for (const c of report.checks) {
     if (c.kind === 'float64-reference') {
       lines.push(
-        `${c.model}: ${c.parameters} parameters, batch ${c.batchSize} (masked rows: ${c.maskedRows}), against the float64 reference`,
+        `${c.model}: ${c.parameters} parameters, batch ${c.batchSize} (masked rows: ${c.maskedRows}), engine ${c.engine}, against the float64 reference`,
         `  loss     engine ${c.loss.engine.toPrecision(8)}  reference ${c.loss.reference.toPrecision(8)}  relative error ${e(c.loss.relError)}`,
         `  gradient relative error ${e(c.gradRelError)}`,
       );

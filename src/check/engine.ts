@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { modelObjective, type Batch } from '../autodiff/model-objective.js';
+import { modelObjective, type Batch, type ObjectiveEngine } from '../autodiff/model-objective.js';
 import type { ModelDef } from '../models/zoo.js';
 import type { PlainBatch } from './problem.js';
 
@@ -23,7 +23,7 @@ export interface EngineProducts {
 
 /** Loss, gradient and H v for each direction from the tfjs engine; frees everything it makes. */
 export async function engineProducts(
-  def: ModelDef, params: Float32Array, batch: PlainBatch, directions: Float32Array[],
+  def: ModelDef, params: Float32Array, batch: PlainBatch, directions: Float32Array[], engine: ObjectiveEngine = 'auto',
 ): Promise<EngineProducts> {
   const bad = params.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) throw new Error(`parameters of ${def.spec.name}: non-finite value ${params[bad]} at index ${bad}`);
@@ -31,7 +31,7 @@ export async function engineProducts(
   const p = tf.tensor1d(params);
   // checked above on the host: the objective's own check reads the device synchronously, which
   // the webgpu backend cannot do in Node
-  const objective = modelObjective(def, p, b, { checkFinite: false });
+  const objective = modelObjective(def, p, b, { checkFinite: false, engine });
   try {
     const { loss, grad } = objective.lossAndGrad();
     const out: EngineProducts = { loss: (await loss.data())[0], grad: (await grad.data()) as Float32Array, hvps: [] };

@@ -1,5 +1,7 @@
 import { evaluateReference, hvpByFiniteDifference } from '../reference/index.js';
 import { engineProducts } from './engine.js';
+import { denseKernelEngineApplies, type ObjectiveEngine } from '../autodiff/model-objective.js';
+import type { ModelDef } from '../models/zoo.js';
 import type { HvpProblem } from './problem.js';
 import { relativeError, scalarRelativeError } from './vectors.js';
 
@@ -18,6 +20,8 @@ export interface Float64CheckOptions {
   /** also difference the float64 gradient (default true; the slow part for ResNet-18) */
   finiteDifferences?: boolean;
   tolerance?: number;
+  /** which engine computes the products (modelObjective's option; default 'auto') */
+  engine?: ObjectiveEngine;
 }
 
 export interface DirectionReport {
@@ -38,6 +42,8 @@ export interface DirectionReport {
 export interface Float64CheckReport {
   kind: 'float64-reference';
   model: string;
+  /** the engine that computed the products: the layers' kernels, or the dense-chain kernel (MLPs on wasm) */
+  engine: 'layers' | 'dense-kernel';
   seed: number;
   parameters: number;
   batchSize: number;
@@ -55,7 +61,7 @@ export interface Float64CheckReport {
 export async function runFloat64Check(problem: HvpProblem, options: Float64CheckOptions = {}): Promise<Float64CheckReport> {
   const { def, params, batch, directions } = problem;
   const tolerance = options.tolerance ?? FLOAT64_TOLERANCE;
-  const engine = await engineProducts(def, params, batch, directions);
+  const engine = await engineProducts(def, params, batch, directions, options.engine);
   const reference = evaluateReference(def, params, batch);
   const reports: DirectionReport[] = directions.map((v, i) => {
     const exact = evaluateReference(def, params, batch, v);
@@ -81,6 +87,7 @@ export async function runFloat64Check(problem: HvpProblem, options: Float64Check
   return {
     kind: 'float64-reference',
     model: problem.model,
+    engine: engineUsed(def, options.engine ?? 'auto'),
     seed: problem.seed,
     parameters: params.length,
     batchSize: batch.batchSize,
@@ -92,4 +99,9 @@ export async function runFloat64Check(problem: HvpProblem, options: Float64Check
     tolerance,
     passed: maxRelError <= tolerance && selfOk,
   };
+}
+
+function engineUsed(def: ModelDef, engine: ObjectiveEngine): Float64CheckReport['engine'] {
+  if (engine === 'auto') return denseKernelEngineApplies(def) ? 'dense-kernel' : 'layers';
+  return engine;
 }

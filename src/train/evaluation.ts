@@ -4,6 +4,10 @@ import type { ModelDef } from '../models/zoo.js';
 import { ParamTable } from '../autodiff/param-table.js';
 import { predict, type BatchNormRunning } from '../autodiff/forward-pass.js';
 import { rowLosses } from '../autodiff/layers/loss.js';
+import { denseKernelEngineApplies } from '../autodiff/model-objective.js';
+import { chainLayout } from '../autodiff/dense-chain/chain-layout.js';
+import { ChainEvaluator } from '../autodiff/dense-chain/chain-passes.js';
+import { acquireWorkspace, releaseWorkspace, type KernelWorkspace } from '../autodiff/dense-chain/dense-kernel.js';
 
 /** Rows per forward pass when evaluating a whole split. */
 export const EVAL_CHUNK_ROWS = 1000;
@@ -18,16 +22,41 @@ interface Chunk {
 /**
  * A validation or test split prepared for repeated evaluation: cut into chunks of at most
  * EVAL_CHUNK_ROWS rows, uploaded once and kept (unless it is very large), since the paper's
- * protocol evaluates every step.
+ * protocol evaluates every step. For an MLP on the wasm backend the split is kept in the dense-chain
+ * kernel's memory instead (its evaluator computes the same chunked sums); either copy is made on the
+ * first evaluation.
  */
 export class EvalSet {
   readonly rows: number;
-  private readonly resident: Chunk[] | null;
+  /** the uploaded chunks; undefined until the first evaluation on the backend, null when too large to keep */
+  private resident: Chunk[] | null | undefined;
+  private kernel: { ws: KernelWorkspace; evaluator: ChainEvaluator; spec: ModelDef['spec'] } | null = null;
 
   constructor(private readonly split: Split, readonly chunkRows: number = EVAL_CHUNK_ROWS) {
     this.rows = split.rows;
     if (split.rows < 1) throw new Error('cannot evaluate on an empty split');
-    this.resident = split.x.byteLength <= RESIDENT_BYTES ? this.chunks() : null;
+  }
+
+  /** the split in the dense-chain kernel's memory, for an MLP (made once; null for other models) */
+  kernelEvaluator(def: ModelDef): ChainEvaluator | null {
+    if (this.kernel?.spec === def.spec) return this.kernel.evaluator;
+    const layout = chainLayout(def);
+    if (layout === null) return null;
+    this.disposeKernel();
+    const ws = acquireWorkspace();
+    try {
+      const evaluator = new ChainEvaluator(ws, layout, this.split.x, this.split.y, this.rows, this.chunkRows);
+      this.kernel = { ws, evaluator, spec: def.spec };
+      return evaluator;
+    } catch (e) {
+      releaseWorkspace(ws);
+      throw e;
+    }
+  }
+
+  private disposeKernel(): void {
+    if (this.kernel !== null) releaseWorkspace(this.kernel.ws);
+    this.kernel = null;
   }
 
   private chunks(): Chunk[] {
@@ -49,6 +78,7 @@ export class EvalSet {
 
   /** Calls fn on every chunk in order (uploaded ones are freed afterwards). */
   forEachChunk(fn: (c: Chunk) => void): void {
+    if (this.resident === undefined) this.resident = this.split.x.byteLength <= RESIDENT_BYTES ? this.chunks() : null;
     if (this.resident) {
       this.resident.forEach(fn);
       return;
@@ -65,6 +95,8 @@ export class EvalSet {
 
   dispose(): void {
     if (this.resident) for (const c of this.resident) tf.dispose([c.x, c.y]);
+    this.resident = undefined;
+    this.disposeKernel();
   }
 }
 
@@ -87,6 +119,7 @@ export function evaluate(
   sets: EvalSet[],
   classifier: boolean,
 ): Evaluation[] {
+  if (denseKernelEngineApplies(def)) return evaluateOnKernel(def, params, sets, classifier);
   const table = new ParamTable(def.spec, params);
   try {
     return sets.map((set) => {
@@ -115,4 +148,26 @@ export function evaluate(
   } finally {
     table.dispose();
   }
+}
+
+/**
+ * evaluate() for an MLP on the dense-chain kernel: the same chunked sums (each chunk's row losses in
+ * order, then the chunks' sums in order, divided by the rows), computed on the split kept in the
+ * kernel's memory; the results become scalar tensors like the backend's.
+ */
+function evaluateOnKernel(def: ModelDef, params: tf.Tensor1D, sets: EvalSet[], classifier: boolean): Evaluation[] {
+  const host = Float32Array.from(params.dataSync());
+  const f = Math.fround;
+  return sets.map((set) => {
+    const { lossSums, hits } = set.kernelEvaluator(def)!.evaluate(host);
+    let loss = 0;
+    let hit = 0;
+    for (let i = 0; i < lossSums.length; i++) {
+      loss = f(loss + lossSums[i]);
+      hit += hits[i];
+    }
+    const r: Evaluation = { loss: tf.scalar(f(loss / set.rows)) };
+    if (classifier) r.accuracy = tf.scalar(f(hit / set.rows));
+    return r;
+  });
 }

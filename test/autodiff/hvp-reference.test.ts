@@ -46,11 +46,12 @@ function assertReport(r: Float64CheckReport, tolerance: number): void {
   }
 }
 
-for (const backend of ['cpu', 'wasm']) {
-  for (const [name, make, tolerance = FLOAT64_TOLERANCE] of cases) {
-    test(`${backend}: ${name}: loss, gradient and H v match the float64 reference within ${tolerance}`, async (t) => {
+// on wasm the MLPs run on the dense-chain kernel ('auto'); 'wasm, layers engine' proves the layers there too
+for (const [backend, engine] of [['cpu', 'auto'], ['wasm', 'auto'], ['wasm', 'layers']] as const) {
+  for (const [name, make, tolerance = FLOAT64_TOLERANCE] of engine === 'layers' ? cases.slice(0, 3) : cases) {
+    test(`${backend}${engine === 'layers' ? ', layers engine' : ''}: ${name}: loss, gradient and H v match the float64 reference within ${tolerance}`, async (t) => {
       await initBackend(backend, { tapeGradients: false });
-      const report = await runFloat64Check(make(), { tolerance });
+      const report = await runFloat64Check(make(), { tolerance, engine });
       t.diagnostic(`loss ${report.loss.relError.toExponential(2)}, gradient ${report.gradRelError.toExponential(2)}, H v ${report.directions.map((d) => d.hvpRelError.toExponential(2)).join(' ')}`);
       assertReport(report, tolerance);
       assert.ok(report.passed);

@@ -1,6 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { intAtLeast, oneOf, positive, withDefault } from '../../config/fields.js';
-import { seriesDirection, validateSeriesShape, type SeriesUpdateOptions } from '../series/index.js';
-import { seriesVectorSpace } from '../series-space.js';
+import { hasHostProducts } from '../../autodiff/objective.js';
+import { Float32VectorSpace, seriesDirection, validateSeriesShape, type SeriesUpdateOptions } from '../series/index.js';
+import { dotAccumulationFor, seriesVectorSpace } from '../series-space.js';
 import type { Direction } from './types.js';
 
 export const ACCELERATORS = ['wynn', 'sablonniere', 'levin', 'pade'] as const;
@@ -44,7 +46,12 @@ export function hessianSeriesDirection(hp: SeriesHyperparameters): Direction<Ser
   return {
     init: () => ({ V: hp.V0 }),
     async compute({ objective, params, grad, damping }, state) {
-      const series = seriesDirection(seriesVectorSpace(params.size), grad, (v) => objective.hvp(v), seriesOptionsFor(hp, damping, state.V));
+      const options = seriesOptionsFor(hp, damping, state.V);
+      // where the Objective computes H v on the host and dot products are summed there anyway, the
+      // series' vector arithmetic runs on host arrays too: the same bits, without a backend kernel per operation
+      const series = hasHostProducts(objective) && dotAccumulationFor(params.size) === 'float64'
+        ? hostSeries(seriesDirection(new Float32VectorSpace(), Float32Array.from(grad.dataSync()), (v) => objective.hvpHost(v), options))
+        : seriesDirection(seriesVectorSpace(params.size), grad, (v) => objective.hvp(v), options);
       return {
         direction: series.direction,
         state: { V: series.V },
@@ -53,6 +60,11 @@ export function hessianSeriesDirection(hp: SeriesHyperparameters): Direction<Ser
     },
     dispose: () => {},
   };
+}
+
+/** the host series' direction as a tensor */
+function hostSeries<T extends { direction: Float32Array }>(s: T): Omit<T, 'direction'> & { direction: tf.Tensor1D } {
+  return { ...s, direction: tf.tensor1d(s.direction) };
 }
 
 /**

@@ -10,6 +10,7 @@
 export type { VectorSpace } from './vector-space.js';
 export { disposeAll } from './vector-space.js';
 export { Float64VectorSpace } from './float64-vector-space.js';
+export { Float32VectorSpace } from './float32-vector-space.js';
 export { TfVectorSpace } from './tf-vector-space.js';
 export type { DotAccumulation } from './tf-vector-space.js';
 export {
