@@ -169,7 +169,7 @@ export async function tuneCommand(config: string | undefined, opts: TuneCliOptio
         `reduction ${s.reductionFactor}, budget ${formatTime(s.budget, s.timeAttr)}`,
     );
     for (const t of await studies.requeueOrphanedTrials(study.id)) {
-      say(`trial ${t.number}: attempt ${t.attempt} was lost (process ${t.owner?.pid} on ${t.owner?.host}); ${t.retries + 1 > store.liveness.maxRetries ? 'failed: no retries left' : 'it restarts'}`);
+      say(`trial ${t.number}: ${t.reason}`);
     }
     const { logger, file: logFile } = openRunLog(store.filesBeside, `tune-${study.name}`);
     say(`log: ${logFile}`);

@@ -49,6 +49,7 @@ async function beat(): Promise<void> {
 }
 
 const timer = setInterval(() => void beat(), intervalMs);
+post({ type: 'ready' });
 
 parentPort!.on('message', (m: ToHeartbeatThread) => {
   switch (m.type) {

@@ -25,7 +25,7 @@ export type HeartbeatTarget = { kind: 'sqlite'; path: string; busyTimeoutMs: num
 export type BeatOnce = (items: readonly Held[]) => Promise<Held[]> | Held[];
 
 export type ToHeartbeatThread = { type: 'hold'; item: Held } | { type: 'release'; item: Held } | { type: 'stop' };
-export type FromHeartbeatThread = { type: 'lost'; item: Held } | { type: 'error'; message: string } | { type: 'stopped' };
+export type FromHeartbeatThread = { type: 'ready' } | { type: 'lost'; item: Held } | { type: 'error'; message: string } | { type: 'stopped' };
 
 export interface HeartbeatThreadData {
   target: HeartbeatTarget;
@@ -41,6 +41,7 @@ export function heldKey(item: Held): string {
 export class Heartbeat {
   private readonly held = new Map<string, { item: Held; lost: AbortController }>();
   private thread: Worker | null = null;
+  private threadReady = false;
   private timer: NodeJS.Timeout | null = null;
   private beating = false;
   private lastError: string | null = null;
@@ -90,9 +91,14 @@ export class Heartbeat {
     const thread = this.thread;
     this.thread = null;
     if (!thread) return;
+    if (!this.threadReady) {
+      // still loading: it has opened no connection yet, nothing to close gracefully
+      await thread.terminate();
+      return;
+    }
+    thread.ref(); // keeps the process alive until the thread has closed its connection
     await new Promise<void>((resolve) => {
       const guard = setTimeout(() => void thread.terminate().then(() => resolve()), 5000);
-      guard.unref();
       thread.once('exit', () => {
         clearTimeout(guard);
         resolve();
@@ -115,14 +121,19 @@ export class Heartbeat {
 
   private ensureThread(): Worker {
     if (this.thread) return this.thread;
-    const fromSources = THREAD_ENTRY.pathname.endsWith('.ts');
-    const thread = new Worker(fileURLToPath(THREAD_ENTRY), {
-      workerData: { target: this.source as HeartbeatTarget, intervalMs: this.intervalMs } satisfies HeartbeatThreadData,
-      execArgv: fromSources ? ['--import', import.meta.resolve('tsx')] : [],
-    });
+    const workerData: HeartbeatThreadData = { target: this.source as HeartbeatTarget, intervalMs: this.intervalMs };
+    // from the TypeScript sources (tests, development) the thread registers tsx before loading its entry
+    const thread = THREAD_ENTRY.pathname.endsWith('.ts')
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(THREAD_ENTRY.href)}); })`,
+          { eval: true, workerData },
+        )
+      : new Worker(fileURLToPath(THREAD_ENTRY), { workerData });
     thread.unref(); // never keeps the process alive
+    this.threadReady = false;
     thread.on('message', (m: FromHeartbeatThread) => {
-      if (m.type === 'lost') this.lose(m.item, `${m.item.kind} ${m.item.id} is no longer held by this process (taken over after a silence, or ended elsewhere)`);
+      if (m.type === 'ready') this.threadReady = true;
+      else if (m.type === 'lost') this.lose(m.item, `${m.item.kind} ${m.item.id} is no longer held by this process (taken over after a silence, or ended elsewhere)`);
       else if (m.type === 'error') this.lastError = m.message;
     });
     thread.on('error', (e) => (this.lastError = e.message));

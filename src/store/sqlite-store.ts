@@ -172,7 +172,7 @@ export class SqliteStore implements Store {
   async markOrphanedRunsInterrupted(): Promise<RunRecord[]> {
     const check = this.lossCheck();
     const orphans = listRuns(this.db, { status: 'running' }).flatMap((r) => {
-      const why = lostReason(r, check, true);
+      const why = lostReason(r, check, false);
       return why === null ? [] : [{ run: r, why }];
     });
     for (const { run, why } of orphans) this.interrupt(run.id, why);

@@ -87,9 +87,6 @@ export class PgStudyStore implements StudyStore {
   ) {}
 
   async openStudy(def: StudyDefinition): Promise<OpenStudy> {
-    if (def.configurations.length !== def.settings.samples) {
-      throw new Error(`study ${def.name}: ${def.configurations.length} configurations for ${def.settings.samples} samples`);
-    }
     return this.db.tx(async (q): Promise<OpenStudy> => {
       const opened = async (): Promise<OpenStudy | null> => {
         const [existing] = await q<StudyRow>(`SELECT ${STUDY_COLUMNS} FROM studies s WHERE s.name = $1`, [def.name]);
@@ -100,6 +97,9 @@ export class PgStudyStore implements StudyStore {
       };
       const found = await opened();
       if (found) return found;
+      if (def.configurations.length !== def.settings.samples) {
+        throw new Error(`study ${def.name}: ${def.configurations.length} configurations for ${def.settings.samples} samples`);
+      }
       // several workers may create it at once: one insert wins, the others wait for its commit and open it
       const [created] = await q<{ id: number }>(
         `INSERT INTO studies (name, experiment_id, optimiser, settings_hash, settings_json, created_at)
@@ -414,7 +414,7 @@ export class PgStudyStore implements StudyStore {
       if (why === null) continue;
       const next = afterLoss(t, why, this.liveness);
       await this.requeue(q, studyId, t.id, t.attempt, next.reason, { state: next.state, outcome: 'lost', retries: next.retries });
-      out.push(t);
+      out.push((await this.trial(q, t.id))!);
     }
     return out;
   }

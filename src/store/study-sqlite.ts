@@ -332,7 +332,7 @@ export class SqliteStudyStore implements StudyStore {
       if (why === null) continue;
       const next = afterLoss(t, why, this.liveness);
       this.requeue(t.id, t.attempt, next.reason, { state: next.state, outcome: 'lost', retries: next.retries });
-      orphans.push(t);
+      orphans.push(this.trial(t.id)!);
     }
     return orphans;
   }

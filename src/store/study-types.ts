@@ -206,7 +206,7 @@ export interface StudyStore {
   /**
    * Running trials whose worker is lost (heartbeat older than its lease; on SQLite also a process
    * that ended on this machine) are failed: back to waiting, or failed for good once lost more than
-   * maxRetries times, their attempt's history kept. Returns them as they were.
+   * maxRetries times, their attempt's history kept. Returns them as they are now (their reason says why).
    */
   requeueOrphanedTrials(studyId: number): Promise<TrialRecord[]>;
   /** Links the run that records the attempt's steps; this process's heartbeat keeps the attempt alive until it ends. */
