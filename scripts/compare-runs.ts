@@ -4,10 +4,11 @@
  * for exact equality (NaN equals NaN; wall-clock times are not compared). For checking that a
  * refactor changed no result:
  *   node --import tsx scripts/compare-runs.ts /tmp/before.db /tmp/after.db [--only-common-keys]
+ * (either may be a postgresql:// URL)
  * A key only one side logged (e.g. a new step-info field) is listed; it counts as a difference
  * unless --only-common-keys is given. Exit status 0 when nothing differs, 1 otherwise.
  */
-import { Store, type RunRecord } from '../src/store/index.js';
+import { openStore, type RunRecord, type Store } from '../src/store/index.js';
 
 const args = process.argv.slice(2);
 const files = args.filter((a) => !a.startsWith('--'));
@@ -16,12 +17,12 @@ if (files.length !== 2) {
   process.stderr.write('usage: node --import tsx scripts/compare-runs.ts <a.db> <b.db> [--only-common-keys]\n');
   process.exit(2);
 }
-const [a, b] = files.map((f) => Store.open(f, { readonly: true }));
+const [a, b] = await Promise.all(files.map((f) => openStore(f, { readonly: true })));
 
 const runKey = (r: RunRecord): string => `${r.experiment} ${r.optimiser}${r.preset ? `:${r.preset}` : ''} seed ${r.seed}`;
-const byKey = (s: Store) => new Map(s.listRuns().map((r) => [runKey(r), r] as const));
-const runsA = byKey(a);
-const runsB = byKey(b);
+const byKey = async (s: Store) => new Map((await s.listRuns()).map((r) => [runKey(r), r] as const));
+const runsA = await byKey(a);
+const runsB = await byKey(b);
 
 const same = (x: number, y: number): boolean => x === y || (Number.isNaN(x) && Number.isNaN(y));
 let differences = 0;
@@ -34,8 +35,8 @@ for (const key of new Set([...runsA.keys(), ...runsB.keys()])) {
     lines.push(`${key}: only in ${ra ? files[0] : files[1]}`);
     continue;
   }
-  const keysA = a.metricKeys(ra.id);
-  const keysB = b.metricKeys(rb.id);
+  const keysA = await a.metricKeys(ra.id);
+  const keysB = await b.metricKeys(rb.id);
   const common = keysA.filter((k) => keysB.includes(k));
   const oneSided = [...keysA.filter((k) => !keysB.includes(k)).map((k) => `${k} (only ${files[0]})`), ...keysB.filter((k) => !keysA.includes(k)).map((k) => `${k} (only ${files[1]})`)];
   let problems = 0;
@@ -46,8 +47,8 @@ for (const key of new Set([...runsA.keys(), ...runsB.keys()])) {
     notes.push(`steps/status ${ra.steps}/${ra.status} vs ${rb.steps}/${rb.status}`);
   }
   for (const k of common) {
-    const sa = a.metricSeries(ra.id, k);
-    const sb = b.metricSeries(rb.id, k);
+    const sa = await a.metricSeries(ra.id, k);
+    const sb = await b.metricSeries(rb.id, k);
     if (sa.length !== sb.length) {
       problems++;
       notes.push(`${k}: ${sa.length} vs ${sb.length} steps`);
@@ -67,8 +68,8 @@ for (const key of new Set([...runsA.keys(), ...runsB.keys()])) {
   differences += problems;
   lines.push(`${key}: ${problems ? 'DIFFERS' : 'identical'} (${common.length} keys, ${values} values)${notes.length ? `\n    ${notes.join('\n    ')}` : ''}`);
 }
-a.close();
-b.close();
+await a.close();
+await b.close();
 lines.push(differences ? `${differences} difference(s)` : 'no differences');
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exitCode = differences ? 1 : 0;

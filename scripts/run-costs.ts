@@ -4,17 +4,17 @@
  * Hessian-vector products per step. Markdown on stdout.
  *   node --import tsx scripts/run-costs.ts [--db runs/sfn.db]
  */
-import { DEFAULT_DB_PATH, Store } from '../src/store/index.js';
+import { DEFAULT_DB_PATH, openStore, type RunRecord } from '../src/store/index.js';
 import { median } from '../src/report/median.js';
 
 const i = process.argv.indexOf('--db');
 const db = i >= 0 ? process.argv[i + 1] : DEFAULT_DB_PATH;
-const store = Store.open(db, { readonly: true });
+const store = await openStore(db, { readonly: true });
 
 const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toPrecision(digits) : '—');
 
-const groups = new Map<string, ReturnType<Store['listRuns']>>();
-for (const r of store.listRuns()) {
+const groups = new Map<string, RunRecord[]>();
+for (const r of await store.listRuns()) {
   if (r.status !== 'completed' && r.status !== 'diverged') continue;
   const key = `${r.experiment} ${r.optimiser}${r.preset ? `:${r.preset}` : ''}`;
   groups.set(key, [...(groups.get(key) ?? []), r]);
@@ -26,15 +26,16 @@ const lines = [
   '|---|---|---|---|---|---|---|',
 ];
 for (const [key, runs] of groups) {
-  const hvps = runs.flatMap((r) => {
-    const series = store.metricSeries(r.id, 'hvps');
-    return series.length ? [series.reduce((a, p) => a + p.value, 0) / series.length] : [];
-  });
+  const hvps: number[] = [];
+  for (const r of runs) {
+    const series = await store.metricSeries(r.id, 'hvps');
+    if (series.length) hvps.push(series.reduce((a, p) => a + p.value, 0) / series.length);
+  }
   const msPerStep = runs.map((r) => (1000 * ((r.wallSeconds ?? NaN) - (r.evalSeconds ?? 0))) / (r.steps ?? NaN));
   lines.push(
     `| ${key} | ${runs.length} | ${median(runs.map((r) => r.steps ?? NaN))} | ${fmt(median(runs.map((r) => r.wallSeconds ?? NaN)))} | ` +
       `${fmt(median(runs.map((r) => r.evalSeconds ?? NaN)))} | ${fmt(median(msPerStep))} | ${hvps.length ? fmt(median(hvps)) : '—'} |`,
   );
 }
-store.close();
+await store.close();
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -7,7 +7,8 @@
  *  2. reports per second one study sustains with two worker processes reporting as fast as they can
  *     (synthetic learning curves, ASHA stopping most trials at their first rungs), and whether any
  *     report failed or any trial was claimed twice.
- * Usage: node --import tsx scripts/tune-overhead.ts [--seconds 5] [--step-ms 7.5]
+ * Usage: node --import tsx scripts/tune-overhead.ts [--seconds 5] [--step-ms 7.5] [--storage postgresql://...]
+ * (default: SQLite files in a temporary folder; --storage measures a PostgreSQL server instead).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Store, type StudySettings } from '../src/store/index.js';
+import { openStore, type StudySettings } from '../src/store/index.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -37,11 +38,11 @@ function settings(samples: number, budget: number): StudySettings {
   };
 }
 
-async function createStudy(db: string, samples: number, budget: number): Promise<number> {
-  const store = Store.open(db);
-  const experimentId = store.findOrCreateExperiment('tune:overhead', {}).id;
-  const opened = await store.studies().openStudy({ name: 'overhead', experimentId, settings: settings(samples, budget), configurations: Array.from({ length: samples }, (_, i) => ({ i })) });
-  store.close();
+async function createStudy(db: string, name: string, samples: number, budget: number): Promise<number> {
+  const store = await openStore(db);
+  const experimentId = (await store.findOrCreateExperiment('tune:overhead', {})).id;
+  const opened = await store.studies().openStudy({ name, experimentId, settings: settings(samples, budget), configurations: Array.from({ length: samples }, (_, i) => ({ i })) });
+  await store.close();
   return opened.study.id;
 }
 
@@ -50,14 +51,16 @@ const curve = (trial: number, step: number) => (1 + ((trial * 7919) % 97) / 10) 
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor((q / 100) * sorted.length))];
 
-async function perReport(dir: string): Promise<{ betweenUs: number; atRungUs: number; atRungP99Us: number }> {
-  const db = path.join(dir, 'one.db');
+async function perReport(db: string, name: string): Promise<{ betweenUs: number; atRungUs: number; atRungP99Us: number }> {
   const trialsAtRung = 400;
-  const studyId = await createStudy(db, trialsAtRung + 1, 1e9);
-  const store = Store.open(db);
+  const studyId = await createStudy(db, name, trialsAtRung + 1, 1e9);
+  const store = await openStore(db);
   const studies = store.studies();
-  // between rungs: one trial reporting 30,000 steps (rungs at 30, 120, 480, ... cost a few transactions)
+  // between rungs: one trial reporting 30,000 steps (rungs at 30, 120, 480, ... cost a few transactions),
+  // with its run attached as a trial's worker has it
   const t = (await studies.claimTrial(studyId))!;
+  const run = await store.beginRun({ experimentId: (await studies.findStudy(name))!.experimentId, optimiser: 'sgd', preset: 'trial-0', seed: 0, config: {}, backend: 'none', versions: {} });
+  await studies.attachRun(t.id, t.attempt, run.run.id);
   const steps = 30_000;
   let t0 = performance.now();
   for (let s = 1; s <= steps; s++) await studies.reportTrial(t.id, t.attempt, { time: s, value: curve(0, s), step: s, wallTime: s / 100 });
@@ -70,7 +73,7 @@ async function perReport(dir: string): Promise<{ betweenUs: number; atRungUs: nu
     await studies.reportTrial(trial.id, trial.attempt, { time: 30, value: curve(i + 1, 30), step: 30, wallTime: 0.3 });
     times.push((performance.now() - t0) * 1000);
   }
-  store.close();
+  await store.close();
   times.sort((a, b) => a - b);
   return { betweenUs, atRungUs: times.reduce((a, b) => a + b, 0) / times.length, atRungP99Us: percentile(times, 99) };
 }
@@ -98,10 +101,10 @@ async function uciStepMs(): Promise<number | null> {
 }
 
 /** Child: claim trials and report their curves as fast as possible for `seconds` after "go". */
-async function child(db: string, seconds: number): Promise<void> {
-  const store = Store.open(db);
+async function child(db: string, name: string, seconds: number): Promise<void> {
+  const store = await openStore(db);
   const studies = store.studies();
-  const study = (await studies.findStudy('overhead'))!;
+  const study = (await studies.findStudy(name))!;
   process.stdout.write('READY\n');
   const input = createInterface({ input: process.stdin });
   await new Promise<void>((resolve) => input.once('line', () => resolve()));
@@ -124,16 +127,15 @@ async function child(db: string, seconds: number): Promise<void> {
       if (d.action !== 'continue' || performance.now() >= end) break;
     }
   }
-  store.close();
+  await store.close();
   latencies.sort((a, b) => a - b);
   process.stdout.write(`${JSON.stringify({ reports, claimed, p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] })}\n`);
 }
 
-async function twoWorkers(dir: string, seconds: number) {
-  const db = path.join(dir, 'two.db');
-  await createStudy(db, 50_000, 480);
+async function twoWorkers(db: string, name: string, seconds: number) {
+  await createStudy(db, name, 50_000, 480);
   const kids = [0, 1].map(() => {
-    const c = spawn(process.execPath, ['--import', 'tsx', SELF, '--child', db, String(seconds)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, ['--import', 'tsx', SELF, '--child', db, name, String(seconds)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -164,7 +166,7 @@ async function twoWorkers(dir: string, seconds: number) {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args[0] === '--child') return child(args[1], Number(args[2]));
+  if (args[0] === '--child') return child(args[1], args[2], Number(args[3]));
   const flag = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : undefined;
@@ -172,12 +174,14 @@ async function main(): Promise<void> {
   const seconds = flag('--seconds') ?? 5;
   const dir = mkdtempSync(path.join(tmpdir(), 'sfn-tune-overhead-'));
   try {
-    const one = await perReport(dir);
+    const storage = args.includes('--storage') ? args[args.indexOf('--storage') + 1] : null;
+    const tag = `${process.pid}-${Date.now()}`;
+    const one = await perReport(storage ?? path.join(dir, 'one.db'), `overhead-one-${tag}`);
     const stepMs = flag('--step-ms') ?? (await uciStepMs());
     const pct = (us: number) => (stepMs ? ` = ${((us / 1000 / stepMs) * 100).toFixed(2)}% of a UCI Energy step (${stepMs.toFixed(2)} ms)` : '');
     console.log(`per report, between rungs (one read): ${one.betweenUs.toFixed(1)} µs${pct(one.betweenUs)}`);
     console.log(`per report, at a rung (one transaction): mean ${one.atRungUs.toFixed(1)} µs, p99 ${one.atRungP99Us.toFixed(1)} µs${pct(one.atRungUs)}`);
-    const two = await twoWorkers(dir, seconds);
+    const two = await twoWorkers(storage ?? path.join(dir, 'two.db'), `overhead-two-${tag}`, seconds);
     console.log(
       `two worker processes on one study, ${seconds} s: ${Math.round(two.reportsPerSecond)} reports/s over ${two.trials} trials; ` +
         `report latency p99 ${two.p99Ms.toFixed(2)} ms, max ${two.maxMs.toFixed(1)} ms; ` +

@@ -1,6 +1,5 @@
 /** `sfn report`: bootstrap-median tables (Table 5 layout), rankings (Figure 5) and loss-curve plots from the results database. */
 import { Option, type Command } from 'commander';
-import { DEFAULT_DB_PATH } from '../store/defaults.js';
 import { RUN_STATUSES, type RunStatus } from '../store/types.js';
 import { DEFAULT_RESAMPLES } from '../report/bootstrap.js';
 import { buildReport, DEFAULT_CURVE_POINTS, type TimeClock } from '../report/build-report.js';
@@ -10,10 +9,10 @@ import { renderMarkdown } from '../report/render-markdown.js';
 import { DEFAULT_STATUSES } from '../report/select-runs.js';
 import { checkReportFolder, writeReportFolder } from '../report/write-report.js';
 import { collectNames, integerOption } from './options.js';
+import { resolveStorage, storageOptions, type StorageFlags } from './storage.js';
 import { plural } from '../util/plural.js';
 
-interface ReportCliOptions {
-  db: string;
+interface ReportCliOptions extends StorageFlags {
   experiment?: string[];
   optimiser?: string[];
   status?: string[];
@@ -29,13 +28,12 @@ interface ReportCliOptions {
 
 
 export function registerReportCommand(program: Command): void {
-  program
+  const command = program
     .command('report')
     .description(
       'bootstrap-median tables (the paper\'s Table 5 layout), rankings of lowest losses (Figure 5) and, with --plots, ' +
         'SVG loss curves and an index.html, from the runs recorded by `sfn run`',
     )
-    .option('--db <path>', 'results database', DEFAULT_DB_PATH)
     .option('--experiment <names>', 'only these experiments (repeat or comma-separate)', collectNames)
     .option('--optimiser <names>', 'only these optimisers, by name (ours) or with preset (ours:paper); repeat or comma-separate', collectNames)
     .option(
@@ -58,12 +56,14 @@ export function registerReportCommand(program: Command): void {
     .option('--grid-points <n>', 'points of the common grid the curves are interpolated onto', integerOption('--grid-points', 2), DEFAULT_CURVE_POINTS)
     .option('--plots <dir>', 'also write SVG plots, index.html and the tables (md, csv, json) into this folder')
     .option('--paper', "add the paper's Table 5 values beside ours, with the difference in units of the paper's error")
-    .option('--study <name>', 'instead: an `sfn tune` study\'s trials (table) and every trial\'s curve with the rungs (SVG, into --plots or beside the database)')
+    .option('--study <name>', 'instead: an `sfn tune` study\'s trials (table) and every trial\'s curve with the rungs (SVG, into --plots or beside the database)');
+  storageOptions(command, false)
     .action(async (opts: ReportCliOptions, cmd: Command) => {
+      const target = resolveStorage(opts, cmd);
       if (opts.study !== undefined) {
         try {
           const { reportStudy } = await import('../tune/study-report.js'); // the database driver only when it is used
-          const svg = await reportStudy(opts.db, opts.study, { format: opts.format, plots: opts.plots });
+          const svg = await reportStudy(target, opts.study, { format: opts.format, plots: opts.plots });
           process.stderr.write(`wrote ${svg}\n`);
         } catch (err) {
           cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
@@ -80,9 +80,9 @@ export function registerReportCommand(program: Command): void {
         }
       }
       const { openResults } = await import('../report/open-results.js'); // the database driver only when it is used
-      const store = openResults(opts.db);
+      const store = await openResults(target);
       try {
-        const report = buildReport(store, {
+        const report = await buildReport(store, {
           experiments: opts.experiment,
           optimisers: opts.optimiser,
           statuses,
@@ -100,7 +100,7 @@ export function registerReportCommand(program: Command): void {
           process.stderr.write(`wrote ${plural(written.length, 'file')} to ${opts.plots} (open ${opts.plots.replace(/\/$/, '')}/index.html)\n`);
         }
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -5,7 +5,7 @@ import { applyOverrides, experimentIdentity, loadExperiment, refuseUnimplemented
 import { loadDataset } from '../data/load.js';
 import { resolveMirror } from '../data/locations.js';
 import { FetchProgressPrinter } from './fetch-progress.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/store.js';
 import { KEPT_STATUSES } from '../store/types.js';
 import { runInProcess, type ExecutorEvent } from '../train/executor.js';
 import { experimentJobs, jobKey } from '../train/job.js';
@@ -13,9 +13,11 @@ import { ProgressDisplay, describeOutcome, runName } from '../train/progress-dis
 import { openRunLog } from '../train/run-log.js';
 import { formatSummary, summarise } from '../train/summary.js';
 import { runInWorkers } from '../train/worker-pool.js';
+import { runClaims } from '../train/run-claims.js';
 import { plural } from '../util/plural.js';
 import { tunedEntry } from '../tune/from-study.js';
 import type { RunOptions } from './run.js';
+import { displayStorage, livenessOf, resolveStorage } from './storage.js';
 
 interface Flags {
   seeds?: number | number[];
@@ -74,9 +76,11 @@ async function experimentFor(configFile: string, flags: Flags, fromStudy: { db: 
 
 export async function runCommand(configArgument: string | undefined, opts: RunOptions, cmd: Command): Promise<void> {
   const flags = parseFlags(opts, cmd);
+  const target = resolveStorage(opts, cmd);
+  const where = displayStorage(target);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const configFile = resolveConfigArgument(configArgument, say);
-  const spec = await experimentFor(configFile, flags, opts.fromStudy === undefined ? null : { db: opts.db, study: opts.fromStudy });
+  const spec = await experimentFor(configFile, flags, opts.fromStudy === undefined ? null : { db: target, study: opts.fromStudy });
 
   const backend = await initBackend(opts.backend, { tapeGradients: false }); // the engine never uses tf.grad
   say(formatBackend());
@@ -92,23 +96,26 @@ export async function runCommand(configArgument: string | undefined, opts: RunOp
   }).finally(() => fetchProgress.stop());
   say(`dataset: ${spec.dataset} (${dataset.train.rows} train, ${dataset.val.rows} validation, ${dataset.test.rows} test rows${builtIn ? '; the copy built into sfn' : ''})`);
 
-  const store = Store.open(opts.db);
-  const { logger, file: logFile } = openRunLog(opts.db, spec.name);
+  let display: ProgressDisplay | null = null;
+  // until the display exists warnings go to stderr; then through it, so that on a terminal none lands on a bar
+  const warn = (line: string) => (display ? display.warn(`warning: ${line}`) : process.stderr.write(`warning: ${line}\n`));
+  const liveness = livenessOf(opts);
+  const store = await openStore(target, { liveness, onRetry: warn });
+  const { logger, file: logFile } = openRunLog(store.filesBeside, spec.name);
   try {
-    const experiment = store.findOrCreateExperiment(spec.name, experimentIdentity(spec));
+    const experiment = await store.findOrCreateExperiment(spec.name, experimentIdentity(spec));
     const jobs = experimentJobs(spec, experiment.id);
-    const pending = jobs.filter((j) => {
-      const run = store.findRun(jobKey(j));
-      return !(run && KEPT_STATUSES.includes(run.status));
-    });
+    const pending: typeof jobs = [];
+    for (const j of jobs) {
+      const run = await store.findRun(jobKey(j));
+      if (!(run && KEPT_STATUSES.includes(run.status))) pending.push(j);
+    }
     const workers = Math.max(1, Math.min(flags.workers, pending.length));
-    say(`experiment ${spec.name} (id ${experiment.id}) in ${opts.db}: ${plural(jobs.length, 'run')}, ${jobs.length - pending.length} already done, ${pending.length} to run${pending.length ? ` on ${plural(workers, 'worker')}` : ''}`);
+    say(`experiment ${spec.name} (id ${experiment.id}) in ${where}: ${plural(jobs.length, 'run')}, ${jobs.length - pending.length} already done, ${pending.length} to run${pending.length ? ` on ${plural(workers, 'worker')}` : ''}`);
     say(`log: ${logFile}`);
-    logger.info({ event: 'start', config: configFile, experiment: spec.name, experimentId: experiment.id, backend, db: opts.db, runs: jobs.length, pending: pending.length, workers }, 'sfn run');
+    logger.info({ event: 'start', config: configFile, experiment: spec.name, experimentId: experiment.id, backend, db: where, runs: jobs.length, pending: pending.length, workers }, 'sfn run');
 
-    // from here on warnings go through the display, so that on a terminal none lands on a bar
-    const display = new ProgressDisplay({ runs: pending.length, workers, tty: Boolean(process.stdout.isTTY) });
-    const warn = (line: string) => display.warn(`warning: ${line}`);
+    display = new ProgressDisplay({ runs: pending.length, workers, tty: Boolean(process.stdout.isTTY) });
     const abort = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -121,16 +128,20 @@ export async function runCommand(configArgument: string | undefined, opts: RunOp
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
+    // runs another process (here or on another machine) holds are offered again until they end
+    const claims = runClaims(store, pending, { pollMs: Math.min(5, store.liveness.heartbeatSeconds) * 1000, signal: abort.signal });
     const emit = (e: ExecutorEvent) => {
-      display.handle(e);
+      if (e.type === 'done') claims.done(e.job, e.outcome);
+      else if (e.type === 'error' && e.job) claims.done(e.job, null);
+      display!.handle(e);
       logEvent(logger, e, warn);
     };
     try {
       if (workers <= 1) {
-        await runInProcess(pending, { store, backend, dataset: async () => dataset }, abort.signal, emit);
+        await runInProcess(claims.source, { store, backend, dataset: async () => dataset }, abort.signal, emit);
       } else {
-        await runInWorkers(pending, { workers, db: opts.db, backend: opts.backend ?? backend, data }, abort.signal, emit);
-        for (const r of store.markOrphanedRunsInterrupted()) warn(`run ${r.id} (${r.optimiser} seed ${r.seed}) was left unfinished by its worker; marked interrupted`);
+        await runInWorkers(claims.source, { workers, db: target, liveness, backend: opts.backend ?? backend, data }, abort.signal, emit);
+        for (const r of await store.markOrphanedRunsInterrupted()) warn(`run ${r.id} (${r.optimiser} seed ${r.seed}) was left unfinished by its worker; marked interrupted`);
       }
     } finally {
       display.stop();
@@ -138,7 +149,7 @@ export async function runCommand(configArgument: string | undefined, opts: RunOp
       process.off('SIGTERM', onSignal);
     }
 
-    const summary = summarise(store, jobs);
+    const summary = await summarise(store, jobs);
     say(formatSummary(summary));
     logger.info({ event: 'summary', interrupted: abort.signal.aborted, summary }, 'summary');
     if (abort.signal.aborted) {
@@ -146,11 +157,11 @@ export async function runCommand(configArgument: string | undefined, opts: RunOp
       process.exitCode = 130;
     }
     if (opts.json) {
-      say(JSON.stringify({ experiment: spec.name, experimentId: experiment.id, config: configFile, db: opts.db, backend, interrupted: abort.signal.aborted, optimisers: summary }));
+      say(JSON.stringify({ experiment: spec.name, experimentId: experiment.id, config: configFile, db: where, backend, interrupted: abort.signal.aborted, optimisers: summary }));
     }
   } finally {
     logger.flush();
-    store.close();
+    await store.close();
   }
 }
 

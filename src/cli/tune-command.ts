@@ -16,18 +16,18 @@ import { suggestion } from '../config/issues.js';
 import { loadSearchSpace } from '../config/search-space-load.js';
 import { loadDataset } from '../data/load.js';
 import { resolveMirror } from '../data/locations.js';
-import { DEFAULT_DB_PATH } from '../store/open.js';
-import { Store } from '../store/store.js';
+import { openStore, type Store } from '../store/store.js';
 import type { StudyRecord } from '../store/study-types.js';
 import type { ExecutorEvent } from '../train/executor.js';
 import { openRunLog } from '../train/run-log.js';
 import { formatTime, num } from '../tune/format.js';
 import { runStudy } from '../tune/run-study.js';
-import { planStudy } from '../tune/study-definition.js';
+import { planStudy, studySpec, type TrialSpec } from '../tune/study-definition.js';
 import { StudyDisplay } from '../tune/study-display.js';
 import { bestTrial, formatCounts, topTrialsTable, writeBestEntry } from '../tune/study-summary.js';
 
 import type { TuneCliOptions } from './tune.js';
+import { displayStorage, livenessOf, resolveStorage, storageFlag } from './storage.js';
 
 /** The paper's budget per configuration (seconds) for each experiment. */
 const PAPER_BUDGETS: Record<DatasetName, number> = { 'uci-energy': 300, 'fashion-mnist': 300, svhn: 2700, cifar10: 7200 };
@@ -69,7 +69,10 @@ function parseSchedule(opts: TuneCliOptions, dataset: DatasetName, cmd: Command)
   return { budget: budget!, grace: grace! };
 }
 
-function checkAlgo(algo: string, cmd: Command): OptimiserName {
+function checkAlgo(algo: string | undefined, cmd: Command): OptimiserName {
+  if (algo === undefined) {
+    cmd.error("error: --algo: required (the optimiser to tune), or --join <study> to work on an existing study", { exitCode: 2 });
+  }
   if (!isOptimiserName(algo)) {
     cmd.error(`error: --algo: '${algo}' is not an optimiser${suggestion(algo, OPTIMISER_NAMES)}; allowed: ${OPTIMISER_NAMES.join(', ')}`, { exitCode: 2 });
   }
@@ -79,18 +82,27 @@ function checkAlgo(algo: string, cmd: Command): OptimiserName {
   return algo;
 }
 
-export async function tuneCommand(config: string | undefined, opts: TuneCliOptions, cmd: Command): Promise<void> {
-  const say = (line: string) => process.stdout.write(`${line}\n`);
-  const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
+/** The study to work on: planned from the experiment file and flags (created or resumed), or joined by name. */
+interface Opened {
+  study: StudyRecord;
+  spec: TrialSpec;
+  how: 'new' | 'resumed' | 'joined';
+  /** where the space came from, for the opening line */
+  spaceFrom: string;
+  configFile: string | null;
+}
+
+async function openOrPlan(store: Store, config: string | undefined, opts: TuneCliOptions, cmd: Command, say: (line: string) => void): Promise<Opened> {
+  const studies = store.studies();
+  if (opts.join !== undefined) {
+    const study = await studies.findStudy(opts.join);
+    if (!study) {
+      const known = (await studies.listStudies()).map((s) => s.name);
+      throw new Error(`--join: no study '${opts.join}' in ${store.location}; recorded: ${known.length ? known.join(', ') : 'none (start one with `sfn tune <config> --algo <optimiser>`)'}`);
+    }
+    return { study, spec: studySpec(study.settings), how: 'joined', spaceFrom: 'the stored space', configFile: null };
+  }
   const algo = checkAlgo(opts.algo, cmd);
-  if (opts.study !== undefined && !STUDY_NAME.test(opts.study)) {
-    cmd.error(`error: --study: got '${opts.study}'; allowed: letters, digits, '_', '.', '-' (starting with a letter or digit)`, { exitCode: 2 });
-  }
-  try {
-    resolveMirror(opts.mirror);
-  } catch (e) {
-    cmd.error(`error: --mirror: ${(e as Error).message}`, { exitCode: 2 });
-  }
   const configFile = resolveConfigArgument(config, say);
   const spec = loadExperiment(configFile);
   const schedule = parseSchedule(opts, spec.dataset, cmd);
@@ -106,21 +118,45 @@ export async function tuneCommand(config: string | undefined, opts: TuneCliOptio
     metric: opts.metric,
     name: opts.study,
   });
+  const existing = await studies.findStudy(plan.name);
+  const experimentId = existing?.experimentId ?? (await store.findOrCreateExperiment(plan.experimentName, plan.experimentIdentity)).id;
+  const opened = await studies.openStudy({ name: plan.name, experimentId, settings: plan.settings, configurations: plan.configurations });
+  if (opened.kind === 'mismatch') {
+    const lines = opened.differences.map((d) => `  ${d.key}: stored ${JSON.stringify(d.stored)}, asked ${JSON.stringify(d.asked)}`);
+    throw new Error(
+      `study ${plan.name} exists in ${store.location} with other settings:\n${lines.join('\n')}\n` +
+        'give a new study a name of its own with --study <name>, or repeat the stored settings to resume it',
+    );
+  }
+  const spaceFrom = space.origin === 'file' ? `space in ${configFile}` : "paper's space";
+  return { study: opened.study, spec, how: opened.kind === 'created' ? 'new' : 'resumed', spaceFrom: `the ${spaceFrom}`, configFile };
+}
 
-  const store = Store.open(opts.db);
+export async function tuneCommand(config: string | undefined, opts: TuneCliOptions, cmd: Command): Promise<void> {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const warn = (line: string) => process.stderr.write(`warning: ${line}\n`);
+  if (opts.join !== undefined) {
+    const extra = [config !== undefined ? `the config ${config}` : '', opts.algo !== undefined ? '--algo' : '', opts.study !== undefined ? '--study' : ''].filter(Boolean);
+    if (extra.length) cmd.error(`error: --join takes the study's settings from the database; leave out ${extra.join(', ')}`, { exitCode: 2 });
+  } else {
+    checkAlgo(opts.algo, cmd);
+  }
+  if (opts.study !== undefined && !STUDY_NAME.test(opts.study)) {
+    cmd.error(`error: --study: got '${opts.study}'; allowed: letters, digits, '_', '.', '-' (starting with a letter or digit)`, { exitCode: 2 });
+  }
+  try {
+    resolveMirror(opts.mirror);
+  } catch (e) {
+    cmd.error(`error: --mirror: ${(e as Error).message}`, { exitCode: 2 });
+  }
+  const target = resolveStorage(opts, cmd);
+  const where = displayStorage(target);
+  const liveness = livenessOf(opts);
+
+  const store = await openStore(target, { liveness, onRetry: warn });
   try {
     const studies = store.studies();
-    const existing = await studies.findStudy(plan.name);
-    const experimentId = existing?.experimentId ?? store.findOrCreateExperiment(plan.experimentName, plan.experimentIdentity).id;
-    const opened = await studies.openStudy({ name: plan.name, experimentId, settings: plan.settings, configurations: plan.configurations });
-    if (opened.kind === 'mismatch') {
-      const lines = opened.differences.map((d) => `  ${d.key}: stored ${JSON.stringify(d.stored)}, asked ${JSON.stringify(d.asked)}`);
-      throw new Error(
-        `study ${plan.name} exists in ${opts.db} with other settings:\n${lines.join('\n')}\n` +
-          'give a new study a name of its own with --study <name>, or repeat the stored settings to resume it',
-      );
-    }
-    const study = opened.study;
+    const { study, spec, how, spaceFrom, configFile } = await openOrPlan(store, config, opts, cmd, say);
 
     const backend = await initBackend(opts.backend, { tapeGradients: false });
     say(formatBackend());
@@ -128,16 +164,16 @@ export async function tuneCommand(config: string | undefined, opts: TuneCliOptio
     const dataset = await loadDataset(spec.dataset, data);
     const s = study.settings;
     say(
-      `study ${study.name} (${opened.kind === 'created' ? 'new' : 'resumed'}) in ${opts.db}: ${algo} on ${spec.name}, ${s.samples} configurations ` +
-        `from the ${space.origin === 'file' ? `space in ${configFile}` : "paper's space"}, ASHA on ${s.metric}: grace ${formatTime(s.grace, s.timeAttr)}, ` +
+      `study ${study.name} (${how}) in ${where}: ${s.optimiser} on ${spec.name}, ${s.samples} configurations ` +
+        `from ${spaceFrom}, ASHA on ${s.metric}: grace ${formatTime(s.grace, s.timeAttr)}, ` +
         `reduction ${s.reductionFactor}, budget ${formatTime(s.budget, s.timeAttr)}`,
     );
     for (const t of await studies.requeueOrphanedTrials(study.id)) {
-      say(`trial ${t.number}: attempt ${t.attempt} was left running by process ${t.owner?.pid} (gone); it restarts`);
+      say(`trial ${t.number}: ${t.reason}`);
     }
-    const { logger, file: logFile } = openRunLog(opts.db, `tune-${study.name}`);
+    const { logger, file: logFile } = openRunLog(store.filesBeside, `tune-${study.name}`);
     say(`log: ${logFile}`);
-    logger.info({ event: 'start', config: configFile, study: study.name, studyId: study.id, created: opened.kind === 'created', settings: s, backend, db: opts.db, workers: opts.workers }, 'sfn tune');
+    logger.info({ event: 'start', config: configFile, study: study.name, studyId: study.id, how, settings: s, backend, db: where, workers: opts.workers, liveness: store.liveness }, 'sfn tune');
 
     const abort = new AbortController();
     let signals = 0;
@@ -159,7 +195,8 @@ export async function tuneCommand(config: string | undefined, opts: TuneCliOptio
         spec,
         dataset,
         workers: opts.workers,
-        db: opts.db,
+        db: target,
+        liveness,
         backend: opts.backend ?? backend,
         data,
         signal: abort.signal,
@@ -168,16 +205,16 @@ export async function tuneCommand(config: string | undefined, opts: TuneCliOptio
           logEvent(logger, e);
         },
       });
-      if (opts.workers > 1) for (const r of store.markOrphanedRunsInterrupted()) warn(`run ${r.id} was left unfinished by its worker; marked interrupted`);
+      if (opts.workers > 1) for (const r of await store.markOrphanedRunsInterrupted()) warn(`run ${r.id} was left unfinished by its worker; marked interrupted`);
     } finally {
       await display.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    await finish(store, study, spec.batchSize, opts, abort.signal.aborted, say, (o) => logger.info({ event: 'summary', ...o }, 'summary'));
+    await finish(store, study, spec.batchSize, { ...opts, target }, abort.signal.aborted, say, (o) => logger.info({ event: 'summary', ...o }, 'summary'));
     logger.flush();
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -185,7 +222,7 @@ async function finish(
   store: Store,
   study: StudyRecord,
   batchSize: Parameters<typeof writeBestEntry>[3]['batchSize'],
-  opts: TuneCliOptions,
+  opts: TuneCliOptions & { target: string },
   interrupted: boolean,
   say: (line: string) => void,
   log: (o: Record<string, unknown>) => void,
@@ -203,22 +240,22 @@ async function finish(
   let bestFile: string | null = null;
   if (best) {
     say(`top trials by the last ${s.metric}:\n${topTrialsTable(study, trials)}`);
-    bestFile = writeBestEntry(opts.db, study, best, { batchSize });
+    bestFile = writeBestEntry(store.filesBeside, study, best, { batchSize });
     say(`best: trial ${best.number}, ${s.metric} ${num(best.lastValue)} (${best.state}); its optimiser entry (preset: tuned) is in ${bestFile}`);
-    say(`re-run it with the paper's 50 seeds: sfn run <config> --from-study ${study.name} --seeds 50${opts.db === DEFAULT_DB_PATH ? '' : ` --db ${opts.db}`}`);
+    say(`re-run it with the paper's 50 seeds: sfn run <config> --from-study ${study.name} --seeds 50${storageFlag(opts.target)}`);
   }
   const open = progress.counts.waiting + progress.counts.running;
   if (interrupted) {
     say(`interrupted: finished trials are kept; the others restart when you rerun the same command (sfn ${process.argv.slice(2).join(' ')})`);
     process.exitCode = 130;
   } else if (open > 0) {
-    say(`${open} trials are still waiting or running in other processes; \`sfn report --study ${study.name}\` shows the study`);
+    say(`${open} trials are still waiting or running in other processes; \`sfn report --study ${study.name}${storageFlag(opts.target)}\` shows the study`);
   }
   log({ interrupted, counts: progress.counts, best: best?.number ?? null, bestFile });
   if (opts.json) {
     say(JSON.stringify({
       study: study.name,
-      db: opts.db,
+      db: displayStorage(opts.target),
       interrupted,
       counts: progress.counts,
       rungs: progress.rungs,

@@ -37,18 +37,18 @@ export interface Report {
 export const DEFAULT_CURVE_POINTS = 200;
 
 /** Reads the selected runs and computes every statistic the tables and plots show. */
-export function buildReport(store: Store, options: ReportOptions = {}): Report {
+export async function buildReport(store: Store, options: ReportOptions = {}): Promise<Report> {
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const seed = options.seed ?? 0;
   const time = options.time ?? 'wall';
   const statuses = options.statuses ?? DEFAULT_STATUSES;
-  const { groups, excluded } = selectRuns(store, { ...options, statuses });
+  const { groups, excluded } = await selectRuns(store, { ...options, statuses });
   const curveAxes: CurveAxis[] = options.curves ? ['step', time] : [];
-  const stats = groups.map((g) =>
-    groupStats(store, g, { resamples, seed, curveAxes, curvePoints: options.curvePoints ?? DEFAULT_CURVE_POINTS }),
-  );
+  const stats: GroupStats[] = [];
+  // one group at a time: only one group's series are in memory
+  for (const g of groups) stats.push(await groupStats(store, g, { resamples, seed, curveAxes, curvePoints: options.curvePoints ?? DEFAULT_CURVE_POINTS }));
   return {
-    db: store.path,
+    db: store.location,
     generatedAt: new Date().toISOString(),
     statuses,
     excluded,

@@ -48,14 +48,14 @@ export interface StatsOptions {
  * loss's series are in memory. Each statistic has its own seed (derivedSeed), so a number does not
  * change when filters add or remove other groups.
  */
-export function groupStats(store: Store, group: RunGroup, options: StatsOptions): GroupStats {
+export async function groupStats(store: Store, group: RunGroup, options: StatsOptions): Promise<GroupStats> {
   const byStatus: Partial<Record<RunStatus, number>> = {};
   for (const r of group.runs) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   const losses = {} as Record<LossId, LossStats>;
   const curves: NonNullable<GroupStats['curves']> = {};
   const seedOf = (...parts: string[]) => new Rng(derivedSeed(options.seed, group.experiment, group.label, ...parts));
   for (const loss of LOSSES) {
-    const series = loadSeries(store, group.runs, loss.key);
+    const series = await loadSeries(store, group.runs, loss.key);
     const perRun: RunValues[] = group.runs.map((r, i) => ({
       runId: r.id,
       seed: r.seed,

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_DB_PATH, Store } from '../store/index.js';
+import { DEFAULT_DB_PATH, isServerUrl, openStore, type Store } from '../store/index.js';
 
 /** The first 16 bytes of every SQLite 3 database file. */
 const SQLITE_HEADER = 'SQLite format 3\u0000';
@@ -10,12 +10,14 @@ const EXPECTED = `an SQLite results database written by \`sfn run\` (default ${D
 /**
  * Opens a results database for reading, first making sure `path` is one: a missing file, a folder,
  * an empty file or a file of another kind each get one line naming the file, what was expected and
- * how to fix it, instead of SQLite's "file is not a database". Never writes to the file.
+ * how to fix it, instead of SQLite's "file is not a database". Never writes to the file. A
+ * postgresql:// URL opens the server's results (read-only: no migration).
  */
-export function openResults(path: string): Store {
+export async function openResults(path: string): Promise<Store> {
+  if (isServerUrl(path)) return openStore(path, { readonly: true });
   if (path !== ':memory:' && existsSync(path)) checkResultsFile(path);
   try {
-    return Store.open(path, { readonly: true });
+    return await openStore(path, { readonly: true });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('SQLITE_')) {

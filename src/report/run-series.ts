@@ -21,8 +21,8 @@ export interface RunSeries {
  * The metric `key` of each run, non-finite values dropped: a loss that is not finite marks
  * divergence, not a value to take a median of (see policy.ts).
  */
-export function loadSeries(store: Store, runs: readonly RunRecord[], key: string): RunSeries[] {
-  const byRun = store.metricSeriesForRuns(
+export async function loadSeries(store: Store, runs: readonly RunRecord[], key: string): Promise<RunSeries[]> {
+  const byRun = await store.metricSeriesForRuns(
     runs.map((r) => r.id),
     key,
   );

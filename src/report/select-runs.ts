@@ -43,21 +43,21 @@ export interface Selected {
  * The store's runs that pass the filters, grouped per (experiment, optimiser, preset) in the
  * paper's order. Throws, naming what is recorded, when a named experiment or optimiser has no runs.
  */
-export function selectRuns(store: Store, selection: RunSelection = {}): Selected {
+export async function selectRuns(store: Store, selection: RunSelection = {}): Promise<Selected> {
   const statuses = selection.statuses ?? DEFAULT_STATUSES;
   for (const s of statuses) {
     if (!(RUN_STATUSES as readonly string[]).includes(s)) {
       throw new Error(`unknown run status '${s}'; use one of ${RUN_STATUSES.join(', ')}`);
     }
   }
-  const all = store.listRuns();
+  const all = await store.listRuns();
   const experiments = selection.experiments;
   if (experiments) {
     const known = [...new Set(all.map((r) => r.experiment))];
     const unknown = experiments.filter((e) => !known.includes(e));
     if (unknown.length) {
       throw new Error(
-        `no runs of experiment ${unknown.map((e) => `'${e}'`).join(', ')} in ${store.path}; ` +
+        `no runs of experiment ${unknown.map((e) => `'${e}'`).join(', ')} in ${store.location}; ` +
           `recorded: ${known.length ? known.join(', ') : 'none'}`,
       );
     }
@@ -69,7 +69,7 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
     const unknown = optimisers.filter((o) => !known.includes(o));
     if (unknown.length) {
       throw new Error(
-        `no runs of optimiser ${unknown.map((o) => `'${o}'`).join(', ')} in ${store.path}` +
+        `no runs of optimiser ${unknown.map((o) => `'${o}'`).join(', ')} in ${store.location}` +
           `${experiments ? ` for ${experiments.join(', ')}` : ''}; recorded: ${known.length ? known.sort().join(', ') : 'none'}`,
       );
     }
@@ -86,7 +86,7 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
   }
 
   // one experiment name recorded under several settings: each is named by what differs ("UCI Energy (300 epochs)")
-  const settingLabels = settingDifferences(store, all);
+  const settingLabels = await settingDifferences(store, all);
   const entryKey = (r: RunRecord): string => `${r.experimentId}\u0000${r.optimiser}\u0000${r.preset ?? ''}`;
   const configsPerEntry = new Map<string, Map<string, unknown>>();
   for (const r of kept) configsPerEntry.set(entryKey(r), (configsPerEntry.get(entryKey(r)) ?? new Map()).set(r.configHash, r.config));
@@ -130,12 +130,12 @@ export function selectRuns(store: Store, selection: RunSelection = {}): Selected
  * For experiments whose name was recorded under several settings (all runs, not only the selected
  * ones, so a label does not change with the filters): what differs between those settings.
  */
-function settingDifferences(store: Store, all: readonly RunRecord[]): Map<number, string> {
+async function settingDifferences(store: Store, all: readonly RunRecord[]): Promise<Map<number, string>> {
   const idsPerName = new Map<string, Set<number>>();
   for (const r of all) idsPerName.set(r.experiment, (idsPerName.get(r.experiment) ?? new Set()).add(r.experimentId));
   const labels = new Map<number, string>();
   if (![...idsPerName.values()].some((ids) => ids.size > 1)) return labels;
-  const configs = new Map(store.listExperiments().map((e) => [e.id, e.config]));
+  const configs = new Map((await store.listExperiments()).map((e) => [e.id, e.config]));
   for (const ids of idsPerName.values()) {
     if (ids.size < 2) continue;
     for (const [id, label] of describeDifferences(new Map([...ids].map((id) => [id, configs.get(id)])))) labels.set(id, label);

@@ -2,19 +2,20 @@ import type Database from 'better-sqlite3';
 import { fromSqlNumber, RUN_COLUMNS, toRun, type RunRow } from './rows.js';
 import type { FinalAndLowest, MetricPoint, RunFilter, RunRecord } from './types.js';
 
-/** Read-only queries the report and the run summary use. */
+/** Read-only queries the report and the run summary use (SQLite; pg-store.ts has PostgreSQL's). */
 
 function asList<T>(v: T | T[] | undefined): T[] | undefined {
   return v === undefined ? undefined : Array.isArray(v) ? v : [v];
 }
 
-export function listRuns(db: Database.Database, filter: RunFilter = {}): RunRecord[] {
+/** The SQL (with ? placeholders) and parameters of listRuns, shared by the SQLite and PostgreSQL stores. */
+export function listRunsSql(filter: RunFilter = {}): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (column: string, values: unknown[] | undefined) => {
     if (values === undefined) return;
     if (values.length === 0) {
-      where.push('0'); // an empty filter list matches nothing
+      where.push('1 = 0'); // an empty filter list matches nothing
       return;
     }
     where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
@@ -30,6 +31,11 @@ export function listRuns(db: Database.Database, filter: RunFilter = {}): RunReco
     `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id` +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
     ' ORDER BY e.name, r.experiment_id, r.optimiser, r.preset, r.seed, r.id';
+  return { sql, params };
+}
+
+export function listRuns(db: Database.Database, filter: RunFilter = {}): RunRecord[] {
+  const { sql, params } = listRunsSql(filter);
   return (db.prepare(sql).all(...params) as RunRow[]).map(toRun);
 }
 

@@ -1,6 +1,6 @@
 import type { ExperimentRecord, RunRecord, RunStatus } from './types.js';
 
-/** Raw SQLite rows and their conversion to the records the rest of sfn sees. */
+/** Raw rows (SQLite's and PostgreSQL's alike) and their conversion to the records the rest of sfn sees. */
 
 export interface ExperimentRow {
   id: number;
@@ -30,11 +30,14 @@ export interface RunRow {
   wall_seconds: number | null;
   eval_seconds: number | null;
   steps: number | null;
+  heartbeat_at: number | null;
+  lease_s: number | null;
+  retries: number;
 }
 
 export const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment, r.optimiser, r.preset, r.seed,
   r.config_hash, r.config_json, r.backend, r.versions_json, r.status, r.error, r.pid, r.host,
-  r.started_at, r.finished_at, r.wall_seconds, r.eval_seconds, r.steps`;
+  r.started_at, r.finished_at, r.wall_seconds, r.eval_seconds, r.steps, r.heartbeat_at, r.lease_s, r.retries`;
 
 export function toExperiment(r: ExperimentRow): ExperimentRecord {
   return {
@@ -67,10 +70,13 @@ export function toRun(r: RunRow): RunRecord {
     wallSeconds: r.wall_seconds,
     evalSeconds: r.eval_seconds,
     steps: r.steps,
+    heartbeatAt: r.heartbeat_at,
+    leaseSeconds: r.lease_s,
+    retries: r.retries,
   };
 }
 
-/** SQLite returns NULL where NaN was written. */
+/** The stores write NULL for NaN (SQLite cannot store NaN; PostgreSQL does the same for one meaning). */
 export function fromSqlNumber(v: number | null): number {
   return v === null ? Number.NaN : v;
 }

@@ -115,7 +115,39 @@ const v2: Migration = (db) => {
   `);
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+/**
+ * Many workers (Optuna's RDB storage): heartbeats written with the database's clock (epoch seconds)
+ * into running runs and trials, each with its worker's lease (the silence after which it counts as
+ * lost); how often each was lost to a silent worker; every trial attempt's history.
+ */
+const v3: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE runs ADD COLUMN heartbeat_at REAL;
+    ALTER TABLE runs ADD COLUMN lease_s REAL;
+    ALTER TABLE runs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE trials ADD COLUMN heartbeat_at REAL;
+    ALTER TABLE trials ADD COLUMN lease_s REAL;
+    ALTER TABLE trials ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE trials ADD COLUMN claim_token TEXT;
+    CREATE INDEX runs_running ON runs (status, heartbeat_at);
+
+    -- every attempt of every trial: who ran it, with which run, how it ended
+    CREATE TABLE trial_attempts (
+      trial_id   INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+      attempt    INTEGER NOT NULL,
+      run_id     INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+      owner_pid  INTEGER,
+      owner_host TEXT,
+      claimed_at TEXT NOT NULL,
+      ended_at   TEXT,
+      outcome    TEXT CHECK (outcome IN ('completed', 'stopped', 'failed', 'requeued', 'lost')),
+      reason     TEXT,
+      PRIMARY KEY (trial_id, attempt)
+    ) WITHOUT ROWID;
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings the database to the latest schema; each migration runs in its own transaction. */

@@ -1,18 +1,39 @@
 import type Database from 'better-sqlite3';
-import { decide, rungCutoff, rungMilestones, rungToJudge, type AshaSettings } from '../tune/asha.js';
+import { decide, rungCutoff, rungToJudge } from '../tune/asha.js';
+import type { LossCheck } from './begin-run.js';
 import { configHash, stableStringify } from './hash.js';
-import { currentOwner } from './owner.js';
+import type { Heartbeat } from './heartbeat.js';
+import { currentOwner, DB_NOW, type Liveness } from './liveness.js';
+import {
+  afterLoss,
+  finiteOrNull,
+  lostDecision,
+  parseRungs,
+  schedulerOf,
+  settingDifferences,
+  STUDY_COLUMNS,
+  toAttempt,
+  toRungResult,
+  toStudy,
+  toTrial,
+  trialLost,
+  TRIAL_COLUMNS,
+  type AttemptRow,
+  type RungRow,
+  type Scheduler,
+  type StudyRow,
+  type TrialRow,
+} from './study-rows.js';
 import {
   TRIAL_STATES,
   type OpenStudy,
   type Owner,
   type RungResult,
-  type SettingDifference,
   type StudyDefinition,
   type StudyProgress,
   type StudyRecord,
-  type StudySettings,
   type StudyStore,
+  type TrialAttempt,
   type TrialDecision,
   type TrialEnd,
   type TrialRecord,
@@ -21,62 +42,6 @@ import {
 } from './study-types.js';
 
 const now = () => new Date().toISOString();
-
-interface StudyRow {
-  id: number;
-  name: string;
-  experiment_id: number;
-  optimiser: string;
-  settings_hash: string;
-  settings_json: string;
-  created_at: string;
-  trials: number;
-}
-
-interface TrialRow {
-  id: number;
-  study_id: number;
-  number: number;
-  config_json: string;
-  state: TrialState;
-  attempt: number;
-  run_id: number | null;
-  owner_pid: number | null;
-  owner_host: string | null;
-  claimed_at: string | null;
-  finished_at: string | null;
-  reason: string | null;
-  last_time: number | null;
-  last_value: number | null;
-  last_step: number | null;
-  rung: number | null;
-}
-
-interface RungRow {
-  trial_id: number;
-  number: number;
-  attempt: number;
-  rung: number;
-  time: number;
-  step: number;
-  wall_time: number;
-  value: number;
-  reward: number;
-  cutoff: number | null;
-  decision: RungResult['decision'];
-  recorded_at: string;
-}
-
-const STUDY_COLUMNS = 's.*, (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id) AS trials';
-const TRIAL_COLUMNS = 't.*, (SELECT MAX(r.rung) FROM rung_results r WHERE r.trial_id = t.id) AS rung';
-
-/** A study's scheduler as the decisions need it (settings never change once a study exists). */
-interface Scheduler {
-  asha: AshaSettings;
-  /** reward = sign * metric */
-  sign: 1 | -1;
-  metric: string;
-}
 
 /**
  * The study store on the SQLite results database (sharing the Store's connection). Every method
@@ -88,7 +53,12 @@ export class SqliteStudyStore implements StudyStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly fastReport: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly heartbeat: Heartbeat,
+    private readonly liveness: Liveness,
+    private readonly lossCheck: () => LossCheck,
+  ) {
     this.fastReport = this.sql(
       `SELECT t.state, t.attempt, t.study_id, (SELECT group_concat(r.rung) FROM rung_results r WHERE r.trial_id = t.id) AS recorded
        FROM trials t WHERE t.id = ?`,
@@ -133,12 +103,19 @@ export class SqliteStudyStore implements StudyStore {
       const next = this.sql(`SELECT id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`)
         .get(studyId) as { id: number } | undefined;
       if (!next) return null;
+      const claimedAt = now();
       this.sql(
           `UPDATE trials SET state = 'running', attempt = attempt + 1, owner_pid = ?, owner_host = ?, claimed_at = ?,
-             finished_at = NULL, run_id = NULL, reason = NULL, last_time = NULL, last_value = NULL, last_step = NULL
+             finished_at = NULL, run_id = NULL, reason = NULL, last_time = NULL, last_value = NULL, last_step = NULL,
+             heartbeat_at = ${DB_NOW.sqlite}, lease_s = ?
            WHERE id = ?`,
         )
-        .run(owner.pid, owner.host, now(), next.id);
+        .run(owner.pid, owner.host, claimedAt, this.liveness.staleSeconds, next.id);
+      this.sql(
+          `INSERT INTO trial_attempts (trial_id, attempt, owner_pid, owner_host, claimed_at)
+           SELECT id, attempt, owner_pid, owner_host, claimed_at FROM trials WHERE id = ?`,
+        )
+        .run(next.id);
       return this.trial(next.id);
     }).immediate();
   }
@@ -148,15 +125,21 @@ export class SqliteStudyStore implements StudyStore {
   }
 
   async attachRun(trialId: number, attempt: number, runId: number): Promise<boolean> {
-    const info = this.sql(`UPDATE trials SET run_id = ? WHERE id = ? AND attempt = ? AND state = 'running'`)
-      .run(runId, trialId, attempt);
-    return info.changes === 1;
+    const attached = this.db.transaction((): boolean => {
+      const info = this.sql(`UPDATE trials SET run_id = ?, heartbeat_at = ${DB_NOW.sqlite} WHERE id = ? AND attempt = ? AND state = 'running'`)
+        .run(runId, trialId, attempt);
+      if (info.changes !== 1) return false;
+      this.sql('UPDATE trial_attempts SET run_id = ? WHERE trial_id = ? AND attempt = ?').run(runId, trialId, attempt);
+      return true;
+    }).immediate();
+    if (attached) this.heartbeat.hold({ kind: 'trial', id: trialId, attempt });
+    return attached;
   }
 
   async reportTrial(trialId: number, attempt: number, report: TrialReport): Promise<TrialDecision> {
     // the common case: no rung newly reached, so the answer is "continue" from one read
     const row = this.fastReport.get(trialId) as { state: TrialState; attempt: number; study_id: number; recorded: string | null } | undefined;
-    if (!row || row.state !== 'running' || row.attempt !== attempt) return lost(trialId, attempt, row);
+    if (!row || row.state !== 'running' || row.attempt !== attempt) return lostDecision(trialId, attempt, row);
     const s = this.scheduler(row.study_id);
     const reward = s.sign * report.value;
     if (Number.isFinite(reward) && report.time < s.asha.maxT && rungToJudge(s.asha.milestones, report.time, parseRungs(row.recorded)) === null) {
@@ -164,12 +147,12 @@ export class SqliteStudyStore implements StudyStore {
     }
     return this.db.transaction((): TrialDecision => {
       const t = this.fastReport.get(trialId) as typeof row;
-      if (!t || t.state !== 'running' || t.attempt !== attempt) return lost(trialId, attempt, t);
+      if (!t || t.state !== 'running' || t.attempt !== attempt) return lostDecision(trialId, attempt, t);
       const show = (x: number) => `${s.metric} ${Number((s.sign * x).toPrecision(7))}`;
       const d = decide(s.asha, { time: report.time, reward }, parseRungs(t.recorded), (rung) => this.othersAt(t.study_id, rung, trialId), show);
       if (d.rung !== null && Number.isFinite(reward)) this.recordRung(t.study_id, trialId, attempt, d.rung, report, reward, d.cutoff, d.action);
       if (d.action === 'continue') this.setLast(trialId, report);
-      else this.endTrial(trialId, d.action === 'complete' ? 'completed' : 'stopped', d.reason, report);
+      else this.endTrial(trialId, attempt, d.action === 'complete' ? 'completed' : 'stopped', d.reason, report);
       return d;
     }).immediate();
   }
@@ -189,7 +172,7 @@ export class SqliteStudyStore implements StudyStore {
           this.recordRung(t.study_id, trialId, attempt, rung, last, reward, cutoff, 'complete');
         }
       }
-      this.endTrial(trialId, end.state, end.reason, last);
+      this.endTrial(trialId, attempt, end.state, end.reason, last);
       return true;
     }).immediate();
   }
@@ -198,7 +181,7 @@ export class SqliteStudyStore implements StudyStore {
     return this.db.transaction((): boolean => {
       const t = this.sql('SELECT state, attempt FROM trials WHERE id = ?').get(trialId) as { state: TrialState; attempt: number } | undefined;
       if (!t || t.state !== 'running' || t.attempt !== attempt) return false;
-      this.requeue(trialId, reason);
+      this.requeue(trialId, attempt, reason, { state: 'waiting', outcome: 'requeued' });
       return true;
     }).immediate();
   }
@@ -219,21 +202,16 @@ export class SqliteStudyStore implements StudyStore {
          WHERE r.study_id = ? ORDER BY r.rung, r.recorded_at, t.number`,
       )
       .all(studyId) as RungRow[];
-    return rows.map((r) => ({
-      trialId: r.trial_id,
-      trialNumber: r.number,
-      attempt: r.attempt,
-      rung: r.rung,
-      milestone: s.asha.milestones[r.rung],
-      time: r.time,
-      step: r.step,
-      wallTime: r.wall_time,
-      value: r.value,
-      reward: r.reward,
-      cutoff: r.cutoff,
-      decision: r.decision,
-      recordedAt: r.recorded_at,
-    }));
+    return rows.map((r) => toRungResult(r, s));
+  }
+
+  async listAttempts(studyId: number): Promise<TrialAttempt[]> {
+    const rows = this.sql(
+        `SELECT a.*, t.number FROM trial_attempts a JOIN trials t ON t.id = a.trial_id
+         WHERE t.study_id = ? ORDER BY t.number, a.attempt`,
+      )
+      .all(studyId) as AttemptRow[];
+    return rows.map(toAttempt);
   }
 
   async studyProgress(studyId: number): Promise<StudyProgress> {
@@ -282,16 +260,7 @@ export class SqliteStudyStore implements StudyStore {
     if (!s) {
       const row = this.sql('SELECT settings_json FROM studies WHERE id = ?').get(studyId) as { settings_json: string } | undefined;
       if (!row) throw new Error(`no study with id ${studyId} in this database`);
-      const settings = JSON.parse(row.settings_json) as StudySettings;
-      s = {
-        asha: {
-          milestones: rungMilestones(settings.grace, settings.reductionFactor, settings.budget),
-          maxT: settings.budget,
-          reductionFactor: settings.reductionFactor,
-        },
-        sign: settings.mode === 'min' ? -1 : 1,
-        metric: settings.metric,
-      };
+      s = schedulerOf(row.settings_json);
       this.schedulers.set(studyId, s);
     }
     return s;
@@ -316,118 +285,55 @@ export class SqliteStudyStore implements StudyStore {
       .run(r.time, finiteOrNull(r.value), r.step, trialId);
   }
 
-  private endTrial(trialId: number, state: TrialState, reason: string, last: TrialReport | undefined): void {
+  private endTrial(trialId: number, attempt: number, state: TrialState, reason: string, last: TrialReport | undefined): void {
+    const at = now();
     this.sql(
         `UPDATE trials SET state = ?, reason = ?, finished_at = ?,
            last_time = COALESCE(?, last_time), last_value = CASE WHEN ? THEN ? ELSE last_value END, last_step = COALESCE(?, last_step)
          WHERE id = ?`,
       )
-      .run(state, reason, now(), last?.time ?? null, last ? 1 : 0, last ? finiteOrNull(last.value) : null, last?.step ?? null, trialId);
+      .run(state, reason, at, last?.time ?? null, last ? 1 : 0, last ? finiteOrNull(last.value) : null, last?.step ?? null, trialId);
+    this.sql('UPDATE trial_attempts SET ended_at = ?, outcome = ?, reason = ? WHERE trial_id = ? AND attempt = ?').run(at, state, reason, trialId, attempt);
+    this.heartbeat.release({ kind: 'trial', id: trialId, attempt });
   }
 
-  /** Back to waiting: the attempt's rung results go; its run is kept, marked interrupted if still running. */
-  private requeue(trialId: number, reason: string): void {
+  /**
+   * Ends the attempt: back to waiting (its rung results go; its run is kept, marked interrupted if
+   * still running), or failed for good; the attempt's history records why.
+   */
+  private requeue(trialId: number, attempt: number, reason: string, to: { state: 'waiting' | 'failed'; outcome: 'requeued' | 'lost'; retries?: number }): void {
     const t = this.sql('SELECT run_id FROM trials WHERE id = ?').get(trialId) as { run_id: number | null };
+    const at = now();
     if (t.run_id !== null) {
       this.sql(`UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ? AND status = 'running'`)
-        .run(reason, now(), t.run_id);
+        .run(reason, at, t.run_id);
     }
-    this.sql('DELETE FROM rung_results WHERE trial_id = ?').run(trialId);
-    this.sql(
-        `UPDATE trials SET state = 'waiting', owner_pid = NULL, owner_host = NULL, run_id = NULL, reason = ?,
-           last_time = NULL, last_value = NULL, last_step = NULL WHERE id = ?`,
-      )
-      .run(reason, trialId);
+    this.sql('UPDATE trial_attempts SET ended_at = ?, outcome = ?, reason = ? WHERE trial_id = ? AND attempt = ?').run(at, to.outcome, reason, trialId, attempt);
+    if (to.state === 'waiting') {
+      this.sql('DELETE FROM rung_results WHERE trial_id = ?').run(trialId);
+      this.sql(
+          `UPDATE trials SET state = 'waiting', owner_pid = NULL, owner_host = NULL, run_id = NULL, reason = ?,
+             last_time = NULL, last_value = NULL, last_step = NULL, heartbeat_at = NULL, retries = COALESCE(?, retries) WHERE id = ?`,
+        )
+        .run(reason, to.retries ?? null, trialId);
+    } else {
+      this.sql(`UPDATE trials SET state = 'failed', reason = ?, finished_at = ?, heartbeat_at = NULL, retries = COALESCE(?, retries) WHERE id = ?`)
+        .run(reason, at, to.retries ?? null, trialId);
+    }
+    this.heartbeat.release({ kind: 'trial', id: trialId, attempt });
   }
 
   private requeueOrphans(studyId: number): TrialRecord[] {
     const running = (this.sql(`SELECT ${TRIAL_COLUMNS} FROM trials t WHERE t.study_id = ? AND t.state = 'running'`).all(studyId) as TrialRow[]).map(toTrial);
-    const orphans = running.filter((t) => ownerGone(t.owner));
-    for (const t of orphans) {
-      this.requeue(t.id, `attempt ${t.attempt} was left running by process ${t.owner?.pid ?? '?'} on ${t.owner?.host ?? '?'}, which ended; restarted`);
+    const { clock, checkProcess } = this.lossCheck();
+    const orphans: TrialRecord[] = [];
+    for (const t of running) {
+      const why = trialLost(t, clock, checkProcess);
+      if (why === null) continue;
+      const next = afterLoss(t, why, this.liveness);
+      this.requeue(t.id, t.attempt, next.reason, { state: next.state, outcome: 'lost', retries: next.retries });
+      orphans.push(this.trial(t.id)!);
     }
     return orphans;
   }
-}
-
-/**
- * Whether the process that claimed a trial has ended. This process's own trials are in progress (a
- * pool claims for its workers while others run); on another machine we cannot tell, so never.
- */
-function ownerGone(owner: Owner | null): boolean {
-  if (owner === null) return true;
-  const me = currentOwner();
-  if (owner.host !== me.host || owner.pid === me.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'EPERM';
-  }
-}
-
-function lost(trialId: number, attempt: number, row: { state: TrialState; attempt: number } | undefined): TrialDecision {
-  const now = row ? `${row.state}, attempt ${row.attempt}` : 'gone';
-  return { action: 'lost', rung: null, cutoff: null, reason: `trial ${trialId} attempt ${attempt} is no longer held by this worker (now ${now})` };
-}
-
-function parseRungs(list: string | null): Set<number> {
-  return new Set(list ? list.split(',').map(Number) : []);
-}
-
-function finiteOrNull(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
-}
-
-function toStudy(r: StudyRow): StudyRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    experimentId: r.experiment_id,
-    optimiser: r.optimiser,
-    settings: JSON.parse(r.settings_json) as StudySettings,
-    createdAt: r.created_at,
-    trials: r.trials,
-  };
-}
-
-function toTrial(r: TrialRow): TrialRecord {
-  return {
-    id: r.id,
-    studyId: r.study_id,
-    number: r.number,
-    config: JSON.parse(r.config_json) as Record<string, unknown>,
-    state: r.state,
-    attempt: r.attempt,
-    runId: r.run_id,
-    owner: r.owner_pid === null ? null : { pid: r.owner_pid, host: r.owner_host ?? '' },
-    claimedAt: r.claimed_at,
-    finishedAt: r.finished_at,
-    reason: r.reason,
-    lastTime: r.last_time,
-    lastValue: r.last_value,
-    lastStep: r.last_step,
-    rung: r.rung,
-  };
-}
-
-/** The settings that differ, by top-level key (nested ones, such as the experiment's identity, one level down). */
-function settingDifferences(stored: StudySettings, asked: StudySettings): SettingDifference[] {
-  const out: SettingDifference[] = [];
-  const walk = (a: Record<string, unknown>, b: Record<string, unknown>, prefix: string, depth: number) => {
-    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])]) {
-      const x = a[key];
-      const y = b[key];
-      if (stableStringify(x) === stableStringify(y)) continue;
-      const nested = depth > 0 && isObject(x) && isObject(y);
-      if (nested) walk(x, y, `${prefix}${key}.`, depth - 1);
-      else out.push({ key: `${prefix}${key}`, stored: x, asked: y });
-    }
-  };
-  walk(stored as unknown as Record<string, unknown>, asked as unknown as Record<string, unknown>, '', 2);
-  return out;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

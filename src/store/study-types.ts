@@ -1,6 +1,6 @@
 /**
  * Studies (`sfn tune`) in the results store: records and the asynchronous interface every study
- * store implements (SQLite now; a server database can serve the same study to many machines). Every
+ * store implements (SQLite on one machine; PostgreSQL serves the same study to many). Every
  * decision is one transaction inside the store and nothing about the study's progress is kept in
  * memory between calls, so any process may die at any moment and another continue the study.
  */
@@ -83,6 +83,27 @@ export interface TrialRecord {
   lastStep: number | null;
   /** highest rung index the current attempt recorded; null if none */
   rung: number | null;
+  /** the last heartbeat of the running attempt's worker (epoch seconds, database clock) */
+  heartbeatAt: number | null;
+  /** the silence, in seconds, after which the running attempt counts as lost */
+  leaseSeconds: number | null;
+  /** how many attempts were lost to a silent worker (see Liveness.maxRetries) */
+  retries: number;
+}
+
+/** One attempt of a trial, as the retry history keeps it. */
+export interface TrialAttempt {
+  trialId: number;
+  trialNumber: number;
+  attempt: number;
+  runId: number | null;
+  owner: Owner | null;
+  claimedAt: string;
+  /** null while it runs */
+  endedAt: string | null;
+  /** requeued: interrupted and put back; lost: its worker went silent (then requeued, or the trial failed) */
+  outcome: 'completed' | 'stopped' | 'failed' | 'requeued' | 'lost' | null;
+  reason: string | null;
 }
 
 /** What a trial's worker needs to report (JSON, sent to worker processes with the job). */
@@ -176,11 +197,19 @@ export interface StudyStore {
   openStudy(def: StudyDefinition): Promise<OpenStudy>;
   findStudy(name: string): Promise<StudyRecord | null>;
   listStudies(): Promise<StudyRecord[]>;
-  /** Requeues the trials left running by processes that no longer exist, then claims the lowest waiting one (null: none waiting). */
+  /**
+   * Fails the study's lost running trials (see requeueOrphanedTrials), then claims the lowest waiting
+   * one under a row lock (null: none waiting). The claim starts the attempt's lease: its worker must
+   * attach a run (which starts the heartbeat) before the lease runs out.
+   */
   claimTrial(studyId: number, owner?: Owner): Promise<TrialRecord | null>;
-  /** Running trials whose owner process no longer exists go back to waiting; returns them as they were. */
+  /**
+   * Running trials whose worker is lost (heartbeat older than its lease; on SQLite also a process
+   * that ended on this machine) are failed: back to waiting, or failed for good once lost more than
+   * maxRetries times, their attempt's history kept. Returns them as they are now (their reason says why).
+   */
   requeueOrphanedTrials(studyId: number): Promise<TrialRecord[]>;
-  /** Links the run that records the attempt's steps. */
+  /** Links the run that records the attempt's steps; this process's heartbeat keeps the attempt alive until it ends. */
   attachRun(trialId: number, attempt: number, runId: number): Promise<boolean>;
   /** ASHA's decision for one report, made and recorded in one transaction. */
   reportTrial(trialId: number, attempt: number, report: TrialReport): Promise<TrialDecision>;
@@ -191,5 +220,7 @@ export interface StudyStore {
   getTrial(trialId: number): Promise<TrialRecord | null>;
   listTrials(studyId: number): Promise<TrialRecord[]>;
   listRungResults(studyId: number): Promise<RungResult[]>;
+  /** Every attempt of every trial, trial by trial, in attempt order (the retry history). */
+  listAttempts(studyId: number): Promise<TrialAttempt[]>;
   studyProgress(studyId: number): Promise<StudyProgress>;
 }

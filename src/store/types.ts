@@ -1,4 +1,4 @@
-/** Row shapes and enums of the results store (SQLite). */
+/** Row shapes and enums of the results store. */
 
 export const RUN_STATUSES = ['running', 'completed', 'diverged', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -63,6 +63,12 @@ export interface RunRecord {
   wallSeconds: number | null;
   evalSeconds: number | null;
   steps: number | null;
+  /** the last heartbeat of its worker (epoch seconds, database clock) while running; null before heartbeats */
+  heartbeatAt: number | null;
+  /** the silence, in seconds, after which the running run counts as lost */
+  leaseSeconds: number | null;
+  /** how often the run was taken over after its worker went silent */
+  retries: number;
 }
 
 export interface RunFinish {
@@ -82,7 +88,9 @@ export type BeginRun =
   /** the run is new, or an incomplete one was wiped and restarted (redone = true) */
   | { action: 'start'; run: RunRecord; redone: boolean; previousStatus: RunStatus | null }
   /** another live process is running it right now */
-  | { action: 'busy'; run: RunRecord };
+  | { action: 'busy'; run: RunRecord }
+  /** it was lost to a silent worker more than maxRetries times: now marked failed (a rerun redoes it) */
+  | { action: 'gave-up'; run: RunRecord };
 
 export interface RunFilter {
   experiment?: string | string[];

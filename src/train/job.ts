@@ -99,6 +99,8 @@ export interface RunHooks {
 export type JobOutcome =
   | { kind: 'skipped'; run: RunRecord }
   | { kind: 'busy'; run: RunRecord }
+  /** lost to silent workers more than the retries allow: marked failed without running */
+  | { kind: 'gave-up'; run: RunRecord }
   | { kind: 'finished'; run: RunRecord; stopReason: StopReason }
   | { kind: 'interrupted'; run: RunRecord }
   | { kind: 'failed'; run: RunRecord; error: string };
@@ -115,13 +117,14 @@ async function trainAndRecord(job: RunJob, ctx: JobContext, hooks: RunHooks | nu
   const dataset = await ctx.dataset(job.dataset);
   const model = modelByName(job.model, dataset.classes);
   const optimizer = createOptimizer(job.optimiser, { parameterCount: parameterCount(model.spec), seed: job.seed });
-  const begin = ctx.store.beginRun({ ...jobKey(job), backend: ctx.backend, versions: softwareVersions() });
+  const begin = await ctx.store.beginRun({ ...jobKey(job), backend: ctx.backend, versions: softwareVersions() });
   if (begin.action === 'skip') return { kind: 'skipped', run: begin.run };
   if (begin.action === 'busy') return { kind: 'busy', run: begin.run };
+  if (begin.action === 'gave-up') return { kind: 'gave-up', run: begin.run };
   const runId = begin.run.id;
   ctx.onStart?.(begin.run, begin.redone);
 
-  const writer = ctx.store.metricsWriter(runId);
+  const writer = await ctx.store.metricsWriter(runId);
   const total = plannedSteps(job, dataset.train.rows);
   const progressMs = ctx.progressMs ?? 200;
   let lastProgress = 0;
@@ -133,6 +136,12 @@ async function trainAndRecord(job: RunJob, ctx: JobContext, hooks: RunHooks | nu
       ctx.onProgress({ step: r.step, total, epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss, testLoss: r.testLoss });
     }
   };
+  // the run stops after its step when the caller aborts, or when the heartbeat finds it taken over
+  const taken = ctx.store.watchRun(runId);
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, taken]) : taken;
+  // the run as last known, should it have been taken over and deleted by another worker
+  const lastKnown = async (status: RunRecord['status'], error: string): Promise<RunRecord> =>
+    (await ctx.store.getRun(runId)) ?? { ...begin.run, status, error };
   try {
     await hooks?.started?.(begin.run);
     const result = await train({
@@ -145,31 +154,36 @@ async function trainAndRecord(job: RunJob, ctx: JobContext, hooks: RunHooks | nu
       evalInterval: job.evalInterval,
       maxSteps: job.maxSteps,
       timeBudgetSeconds: job.timeBudgetSeconds,
-      signal: ctx.signal,
+      signal,
       onStep,
       shouldStop: hooks?.shouldStop,
     });
     trained(result);
     const timings = { wallSeconds: result.wallSeconds, evalSeconds: result.evalSeconds, steps: result.steps };
-    const abandoned = hooks?.abandoned?.() ?? null;
+    const abandoned = hooks?.abandoned?.() ?? (taken.aborted ? `taken over: ${(taken.reason as Error).message}` : null);
     if (result.stopReason === 'interrupted' || abandoned !== null) {
-      ctx.store.markInterrupted(runId, abandoned ?? 'interrupted (signal); rerun the same command to redo it', timings);
-      return { kind: 'interrupted', run: ctx.store.getRun(runId)! };
+      const reason = abandoned ?? 'interrupted (signal); rerun the same command to redo it';
+      await ctx.store.markInterrupted(runId, reason, timings);
+      return { kind: 'interrupted', run: await lastKnown('interrupted', reason) };
     }
     const status = result.stopReason === 'diverged' ? 'diverged' : 'completed';
     const error = result.stopReason === 'diverged' ? `diverged: ${result.divergence}` : null;
     let run;
     try {
-      run = ctx.store.finishRun(runId, { status, error, ...timings });
+      run = await ctx.store.finishRun(runId, { status, error, ...timings });
     } catch {
       // one retry (e.g. the database was busy past its timeout) before a fully trained run counts as failed
-      run = ctx.store.finishRun(runId, { status, error, ...timings });
+      run = await ctx.store.finishRun(runId, { status, error, ...timings });
     }
     return { kind: 'finished', run, stopReason: result.stopReason };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    const run = ctx.store.finishRun(runId, { status: 'failed', error: message });
-    return { kind: 'failed', run, error: message };
+    try {
+      const run = await ctx.store.finishRun(runId, { status: 'failed', error: message });
+      return { kind: 'failed', run, error: message };
+    } catch {
+      return { kind: 'failed', run: await lastKnown('failed', message).catch(() => ({ ...begin.run, status: 'failed' as const, error: message })), error: message };
+    }
   }
 }
 

@@ -16,6 +16,7 @@ export function describeOutcome(o: JobOutcome): string {
   switch (o.kind) {
     case 'skipped': return `already ${r.status} (run ${r.id}), skipped`;
     case 'busy': return `being run by process ${r.pid} on ${r.host}, skipped`;
+    case 'gave-up': return `failed: ${r.error}`;
     case 'finished': return `${r.status}${o.stopReason === 'time-budget' ? ' (time budget)' : ''}, ${plural(r.steps ?? 0, 'step')}${time}${r.error ? `: ${r.error}` : ''}`;
     case 'interrupted': return `interrupted after ${plural(r.steps ?? 0, 'step')}; rerun the same command to redo it`;
     case 'failed': return `failed: ${o.error}`;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { DEFAULT_DB_PATH } from '../store/open.js';
+import { DEFAULT_DB_PATH } from '../store/defaults.js';
 
 /**
  * Where the logs of runs recorded in `dbPath` go: runs/logs/ for the default database (and an

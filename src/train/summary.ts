@@ -30,18 +30,23 @@ export function median(values: number[]): number | null {
 }
 
 /** Summarises the runs of these jobs as the store has them now (earlier, skipped runs included). */
-export function summarise(store: Store, jobs: RunJob[]): OptimiserSummary[] {
+export async function summarise(store: Store, jobs: RunJob[]): Promise<OptimiserSummary[]> {
   const byLabel = new Map<string, (RunRecord | null)[]>();
   for (const job of jobs) {
     const list = byLabel.get(job.optimiser.label) ?? [];
-    list.push(store.findRun(jobKey(job)));
+    list.push(await store.findRun(jobKey(job)));
     byLabel.set(job.optimiser.label, list);
   }
-  return [...byLabel].map(([optimiser, runs]) => {
+  const out: OptimiserSummary[] = [];
+  for (const [optimiser, runs] of byLabel) {
     const done = runs.filter((r): r is RunRecord => r?.status === 'completed');
     const count = (s: RunStatus) => runs.filter((r) => r?.status === s).length;
-    const final = (key: string) => median(done.map((r) => store.finalAndLowest(r.id, key).final?.value ?? NaN));
-    return {
+    const finals: Record<string, number[]> = {};
+    for (const key of Object.values(METRIC_KEYS)) {
+      finals[key] = await Promise.all(done.map(async (r) => (await store.finalAndLowest(r.id, key)).final?.value ?? NaN));
+    }
+    const final = (key: string) => median(finals[key]);
+    out.push({
       optimiser,
       runs: runs.length,
       completed: done.length,
@@ -54,8 +59,9 @@ export function summarise(store: Store, jobs: RunJob[]): OptimiserSummary[] {
       medianFinalTestAccuracy: final(METRIC_KEYS.testAccuracy),
       medianWallSeconds: median(done.map((r) => r.wallSeconds ?? NaN)),
       medianTrainSeconds: median(done.map((r) => (r.wallSeconds ?? NaN) - (r.evalSeconds ?? NaN))),
-    };
-  });
+    });
+  }
+  return out;
 }
 
 /** A fixed-width table of the summaries. */

@@ -6,13 +6,16 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DataOptions } from '../data/types.js';
+import type { Liveness } from '../store/liveness.js';
 import { jobQueue, type Emit, type JobSource } from './executor.js';
 import type { RunJob } from './job.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 export interface PoolOptions {
   workers: number;
+  /** the storage target: an SQLite file or a postgresql:// URL */
   db: string;
+  liveness?: Partial<Liveness>;
   backend?: string;
   data: Pick<DataOptions, 'dataDir' | 'mirror'>;
 }
@@ -81,7 +84,7 @@ export async function runInWorkers(jobs: RunJob[] | JobSource, o: PoolOptions, s
         resolve();
       });
       child.on('error', (e) => emit({ type: 'error', worker, message: `worker ${worker + 1}: ${e.message}` }));
-      post({ type: 'init', db: o.db, backend: o.backend, data: o.data });
+      post({ type: 'init', db: o.db, liveness: o.liveness, backend: o.backend, data: o.data });
     });
 
   try {

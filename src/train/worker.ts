@@ -6,7 +6,7 @@
 import { initBackend } from '../backend/index.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
-import { Store } from '../store/store.js';
+import { openStore, type Store } from '../store/store.js';
 import { trialHooks } from '../tune/trial-hooks.js';
 import { runJob, type RunJob } from './job.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
@@ -27,11 +27,9 @@ function send(m: FromWorker): Promise<void> {
 }
 
 function exit(code = 0): void {
-  try {
-    store?.close();
-  } finally {
-    process.exit(code);
-  }
+  const closing = store?.close() ?? Promise.resolve();
+  store = null;
+  void closing.catch(() => {}).finally(() => process.exit(code));
 }
 
 function stop(): void {
@@ -64,7 +62,7 @@ async function handle(m: ToWorker): Promise<void> {
     case 'init':
       dataOptions = m.data;
       backend = await initBackend(m.backend, { tapeGradients: false });
-      store = Store.open(m.db);
+      store = await openStore(m.db, { liveness: m.liveness });
       await send({ type: 'ready', backend });
       return;
     case 'job': {

@@ -3,7 +3,7 @@
  * optimiser entry (preset `tuned`), for the final runs with many seeds.
  */
 import type { ExperimentSpec, OptimiserSpec } from '../config/experiment.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../store/store.js';
 import { trialOptimiser } from './study-definition.js';
 import { bestTrial } from './study-summary.js';
 
@@ -11,13 +11,13 @@ import { bestTrial } from './study-summary.js';
 const SAME = ['dataset', 'model', 'loss'] as const;
 
 export async function tunedEntry(db: string, studyName: string, spec: ExperimentSpec): Promise<OptimiserSpec> {
-  const store = Store.open(db, { readonly: true });
+  const store = await openStore(db, { readonly: true });
   try {
     const studies = store.studies();
     const study = await studies.findStudy(studyName);
     if (!study) {
       const known = (await studies.listStudies()).map((s) => s.name);
-      throw new Error(`--from-study: no study '${studyName}' in ${db}; recorded: ${known.length ? known.join(', ') : 'none (run `sfn tune` first)'}`);
+      throw new Error(`--from-study: no study '${studyName}' in ${store.location}; recorded: ${known.length ? known.join(', ') : 'none (run `sfn tune` first)'}`);
     }
     const identity = study.settings.experiment.identity;
     const differ = SAME.filter((k) => identity[k] !== spec[k]);
@@ -32,6 +32,6 @@ export async function tunedEntry(db: string, studyName: string, spec: Experiment
     const entry = trialOptimiser(study.settings, best.config, spec.batchSize, 'tuned');
     return { ...entry, index: 0 } as OptimiserSpec;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -34,6 +34,25 @@ export interface StudyPlan {
   configurations: Configuration[];
 }
 
+/** What a trial's run takes from the experiment: all in the study's stored experiment identity. */
+export type TrialSpec = Pick<ExperimentSpec, 'name' | 'dataset' | 'model' | 'loss' | 'epochs' | 'batchSize' | 'evalInterval' | 'timeBudgetSeconds' | 'maxSteps'>;
+
+/** The experiment of a stored study, as its trials need it (`sfn tune --join`, without the experiment file). */
+export function studySpec(settings: StudySettings): TrialSpec {
+  const id = settings.experiment.identity as Omit<TrialSpec, 'name'>;
+  return {
+    name: settings.experiment.name,
+    dataset: id.dataset,
+    model: id.model,
+    loss: id.loss,
+    epochs: id.epochs,
+    batchSize: id.batchSize,
+    evalInterval: id.evalInterval,
+    timeBudgetSeconds: id.timeBudgetSeconds ?? null,
+    maxSteps: id.maxSteps ?? null,
+  };
+}
+
 /** The name a study gets when none is given. */
 export function defaultStudyName(spec: ExperimentSpec, algo: OptimiserName): string {
   return `${spec.name}-${algo}`;
@@ -85,7 +104,7 @@ export function trialOptimiser(settings: StudySettings, config: Record<string, u
 }
 
 /** Caps of a trial's run: the experiment's, and the budget on the study's time attribute. */
-function trialCaps(spec: ExperimentSpec, s: StudySettings): Pick<RunJob, 'epochs' | 'maxSteps' | 'timeBudgetSeconds'> {
+function trialCaps(spec: TrialSpec, s: StudySettings): Pick<RunJob, 'epochs' | 'maxSteps' | 'timeBudgetSeconds'> {
   const min = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
   return {
     epochs: s.timeAttr === 'epochs' ? Math.min(spec.epochs, Math.ceil(s.budget)) : spec.epochs,
@@ -95,7 +114,7 @@ function trialCaps(spec: ExperimentSpec, s: StudySettings): Pick<RunJob, 'epochs
 }
 
 /** The run job of a claimed trial's attempt; its key includes the attempt, so a restart never overwrites the interrupted run. */
-export function trialJob(spec: ExperimentSpec, study: StudyRecord, trial: TrialRecord, trainRows: number): RunJob {
+export function trialJob(spec: TrialSpec, study: StudyRecord, trial: TrialRecord, trainRows: number): RunJob {
   const s = study.settings;
   const optimiser = trialOptimiser(s, trial.config, spec.batchSize, `trial-${trial.number}`);
   const batchSize = optimiser.batchSize === 'full' ? trainRows : optimiser.batchSize;

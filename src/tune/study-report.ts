@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeDistribution, type SearchSpace } from '../config/search-space.js';
 import { renderLinePlot, type SeriesSpec } from '../report/svg-plot.js';
-import { Store } from '../store/store.js';
+import { openStore, type Store } from '../store/store.js';
 import type { StudyProgress, StudyRecord, TrialRecord } from '../store/study-types.js';
 import type { MetricPoint } from '../store/types.js';
 import { formatConfig, formatRung, formatTime, num } from './format.js';
@@ -31,7 +31,7 @@ export async function buildStudyReport(store: Store, name: string): Promise<Stud
   const study = await studies.findStudy(name);
   if (!study) {
     const known = (await studies.listStudies()).map((s) => s.name);
-    throw new Error(`no study '${name}' in ${store.path}; recorded: ${known.length ? known.join(', ') : 'none (run `sfn tune` first)'}`);
+    throw new Error(`no study '${name}' in ${store.location}; recorded: ${known.length ? known.join(', ') : 'none (run `sfn tune` first)'}`);
   }
   const progress = await studies.studyProgress(study.id);
   const trials = await studies.listTrials(study.id);
@@ -82,10 +82,10 @@ export function renderStudyJson(r: StudyReport): string {
 }
 
 /** The SVG of every trial's metric against the time attribute; rungs as dashed vertical lines. */
-export function renderStudySvg(store: Store, r: StudyReport): string {
+export async function renderStudySvg(store: Store, r: StudyReport): Promise<string> {
   const s = r.study.settings;
   const withRuns = r.trials.filter((t) => t.runId !== null);
-  const series = store.metricSeriesForRuns(withRuns.map((t) => t.runId!), s.metric);
+  const series = await store.metricSeriesForRuns(withRuns.map((t) => t.runId!), s.metric);
   const lines: SeriesSpec[] = [];
   let lo = Infinity;
   let hi = -Infinity;
@@ -119,12 +119,12 @@ export function renderStudySvg(store: Store, r: StudyReport): string {
   });
 }
 
-/** Writes the SVG into `folder` (default: the study's folder beside the database); returns its path. */
-export function writeStudySvg(store: Store, r: StudyReport, db: string, folder?: string): string {
-  const dir = folder ?? studyFolder(db, r.study.name);
+/** Writes the SVG into `folder` (default: the study's folder beside the database, or runs/ for a server); returns its path. */
+export async function writeStudySvg(store: Store, r: StudyReport, folder?: string): Promise<string> {
+  const dir = folder ?? studyFolder(store.filesBeside, r.study.name);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${r.study.name}-trials.svg`);
-  writeFileSync(file, renderStudySvg(store, r));
+  writeFileSync(file, await renderStudySvg(store, r));
   return file;
 }
 
@@ -157,17 +157,17 @@ function markdownTable(header: string[], rows: string[][]): string {
 
 /** `sfn report --study`: the tables on stdout in `format`, the SVG into `plots` (default: the study's folder); returns the SVG's path. */
 export async function reportStudy(
-  db: string,
+  target: string,
   name: string,
   o: { format: 'markdown' | 'csv' | 'json'; plots?: string },
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<string> {
-  const store = Store.open(db, { readonly: true });
+  const store = await openStore(target, { readonly: true });
   try {
     const r = await buildStudyReport(store, name);
     out.write(o.format === 'csv' ? renderStudyCsv(r) : o.format === 'json' ? renderStudyJson(r) : renderStudyMarkdown(r));
-    return writeStudySvg(store, r, db, o.plots);
+    return await writeStudySvg(store, r, o.plots);
   } finally {
-    store.close();
+    await store.close();
   }
 }

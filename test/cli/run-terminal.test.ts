@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 import { NO_PTY, startInTerminal } from './pty.js';
 import { terminalScreen } from './terminal-screen.js';
 
@@ -64,14 +64,14 @@ test('sfn run in a terminal: Ctrl-C prints its warning on a line of its own, abo
     assert.ok(end > warning, shown(screen));
     assert.ok(screen.includes('interrupted: finished runs are kept; rerun the same command to do the rest'), shown(screen));
     // nothing recorded is lost: the run is marked interrupted with every step it took
-    const store = Store.open(db, { readonly: true });
+    const store = await openStore(db, { readonly: true });
     try {
-      const runs = store.listRuns();
+      const runs = (await store.listRuns());
       assert.deepEqual(runs.map((r) => [r.seed, r.status]), [[0, 'interrupted']]);
       assert.ok(runs[0].steps! > 0);
-      assert.equal(store.metricSeries(runs[0].id, 'train_loss').length, runs[0].steps);
+      assert.equal((await store.metricSeries(runs[0].id, 'train_loss')).length, runs[0].steps);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 import { OPTIMISER_NAMES } from '../../src/config/hyperparameters.js';
 import { isImplemented } from '../../src/config/implemented.js';
 import { sfn, tempDir } from './run-helpers.js';
@@ -35,22 +35,22 @@ test('sfn run: every (optimiser, seed) pair, a summary and --json; a rerun skips
     assert.equal(o.medianFinalTestAccuracy, null);
   }
 
-  const store = Store.open(db, { readonly: true });
-  const runs = store.listRuns();
+  const store = await openStore(db, { readonly: true });
+  const runs = (await store.listRuns());
   assert.equal(runs.length, 4);
   for (const run of runs) {
     assert.equal(run.status, 'completed');
     assert.equal(run.steps, 40);
     assert.equal(run.backend, 'wasm');
-    assert.equal(store.metricSeries(run.id, 'train_loss').length, 40);
-    assert.equal(store.metricSeries(run.id, 'val_loss').length, 40);
-    assert.equal(store.metricSeries(run.id, 'test_loss').length, 40);
-    assert.equal(store.metricSeries(run.id, 'lr').length, 40, 'optimiser info is recorded per step');
+    assert.equal((await store.metricSeries(run.id, 'train_loss')).length, 40);
+    assert.equal((await store.metricSeries(run.id, 'val_loss')).length, 40);
+    assert.equal((await store.metricSeries(run.id, 'test_loss')).length, 40);
+    assert.equal((await store.metricSeries(run.id, 'lr')).length, 40, 'optimiser info is recorded per step');
     // the summary's medians come from these final values
   }
-  const adamTest = runs.filter((x) => x.optimiser === 'adam').map((x) => store.finalAndLowest(x.id, 'test_loss').final!.value);
+  const adamTest = await Promise.all(runs.filter((x) => x.optimiser === 'adam').map(async (x) => (await store.finalAndLowest(x.id, 'test_loss')).final!.value));
   assert.ok(Math.abs(summary.optimisers[1].medianFinalTestLoss - (adamTest[0] + adamTest[1]) / 2) < 1e-12);
-  store.close();
+  await store.close();
 
   const logs = readdirSync(path.join(dir, 'r-logs'));
   assert.equal(logs.length, 1);
@@ -62,9 +62,9 @@ test('sfn run: every (optimiser, seed) pair, a summary and --json; a rerun skips
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /4 runs, 4 already done, 0 to run/);
   assert.deepEqual(lastJson(again.stdout).optimisers, summary.optimisers);
-  const after = Store.open(db, { readonly: true });
-  assert.deepEqual(after.listRuns().map((x) => [x.id, x.startedAt]), runs.map((x) => [x.id, x.startedAt]));
-  after.close();
+  const after = await openStore(db, { readonly: true });
+  assert.deepEqual((await after.listRuns()).map((x) => [x.id, x.startedAt]), runs.map((x) => [x.id, x.startedAt]));
+  await after.close();
 });
 
 test('sfn run: a diverging optimiser is recorded as diverged with its steps kept; two workers', async (t) => {
@@ -80,14 +80,14 @@ test('sfn run: a diverging optimiser is recorded as diverged with its steps kept
   assert.match(r.stdout, /on 2 workers/);
   const s = lastJson(r.stdout).optimisers[0];
   assert.deepEqual([s.runs, s.completed, s.diverged, s.medianFinalTestLoss], [2, 0, 2, null]);
-  const store = Store.open(db, { readonly: true });
-  for (const run of store.listRuns()) {
+  const store = await openStore(db, { readonly: true });
+  for (const run of (await store.listRuns())) {
     assert.equal(run.status, 'diverged');
     assert.match(run.error ?? '', /diverged/);
     assert.ok(run.steps! >= 2 && run.steps! < 60);
-    assert.equal(store.metricSeries(run.id, 'train_loss').length, run.steps);
+    assert.equal((await store.metricSeries(run.id, 'train_loss')).length, run.steps);
   }
-  store.close();
+  await store.close();
 });
 
 test('sfn run: a bad config gives the config error and writes nothing', async (t) => {

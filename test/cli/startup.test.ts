@@ -36,16 +36,18 @@ function packagesReachedFrom(entry: string): Map<string, string> {
 
 test('sfn --help loads only commander and small modules: no TensorFlow.js, zod, yaml, database driver or logger', () => {
   const reached = packagesReachedFrom(path.join(SRC, 'cli/main.ts'));
-  for (const heavy of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu', 'zod', 'yaml', 'better-sqlite3', 'pino']) {
+  for (const heavy of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu', 'zod', 'yaml', 'better-sqlite3', 'pg', 'pino']) {
     assert.ok(!reached.has(heavy), `${heavy} is imported at start-up by src/${reached.get(heavy)}`);
   }
   assert.ok(reached.has('commander'));
 });
 
-test('sfn report loads the database driver but neither TensorFlow.js nor the config parser', () => {
+test('sfn report loads the database drivers (each store its own, when used) but neither TensorFlow.js nor the config parser', () => {
   const reached = new Map([
     ...packagesReachedFrom(path.join(SRC, 'cli/report.ts')),
     ...packagesReachedFrom(path.join(SRC, 'store/store.ts')),
+    ...packagesReachedFrom(path.join(SRC, 'store/sqlite-store.ts')),
+    ...packagesReachedFrom(path.join(SRC, 'store/pg-store.ts')),
     ...packagesReachedFrom(path.join(SRC, 'report/build-report.ts')),
     ...packagesReachedFrom(path.join(SRC, 'report/write-report.ts')),
   ]);
@@ -53,4 +55,8 @@ test('sfn report loads the database driver but neither TensorFlow.js nor the con
     assert.ok(!reached.has(heavy), `${heavy} is imported by the report through src/${reached.get(heavy)}`);
   }
   assert.ok(reached.has('better-sqlite3'));
+  assert.ok(reached.has('pg'));
+  // the store interface itself loads neither: openStore imports the one it needs
+  const front = packagesReachedFrom(path.join(SRC, 'store/store.ts'));
+  assert.ok(!front.has('better-sqlite3') && !front.has('pg'), [...front.keys()].join(', '));
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Store } from '../../src/store/store.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import type { StudyRecord, TrialRecord } from '../../src/store/study-types.js';
 import { sleep } from './run-helpers.js';
 
@@ -70,13 +70,14 @@ export function replayAsha(study: StudyRecord, seriesOf: (t: TrialRecord) => { s
 
 /** Checks a finished single-worker study against the replay: every trial's state, last step and rung records. */
 export async function assertStudyMatchesReplay(db: string, name: string): Promise<{ study: StudyRecord; trials: TrialRecord[] }> {
-  const store = Store.open(db, { readonly: true });
+  const store = await openStore(db, { readonly: true });
   try {
     const studies = store.studies();
     const study = (await studies.findStudy(name))!;
     const trials = await studies.listTrials(study.id);
-    const series = (t: TrialRecord) => store.metricSeries(t.runId!, 'val_loss').map((p) => ({ step: p.step, value: p.value }));
     for (const t of trials) assert.notEqual(t.runId, null, `trial ${t.number} has a run`);
+    const recorded = await store.metricSeriesForRuns(trials.map((t) => t.runId!), 'val_loss');
+    const series = (t: TrialRecord) => recorded.get(t.runId!)!.map((p) => ({ step: p.step, value: p.value }));
     const expected = replayAsha(study, series, trials);
     const results = await studies.listRungResults(study.id);
     for (const t of trials) {
@@ -90,26 +91,26 @@ export async function assertStudyMatchesReplay(db: string, name: string): Promis
     }
     return { study, trials };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** Polls the database until `ready` holds for the study's trials (or fails after `ms`). */
-export async function waitForTrials(db: string, name: string, ready: (trials: TrialRecord[], store: Store) => boolean, ms = 90_000): Promise<void> {
+export async function waitForTrials(db: string, name: string, ready: (trials: TrialRecord[], store: Store) => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     await sleep(50);
     let store: Store;
     try {
-      store = Store.open(db, { readonly: true });
+      store = await openStore(db, { readonly: true });
     } catch {
       continue; // not created (or not migrated) yet
     }
     try {
       const study = await store.studies().findStudy(name);
-      if (study && ready(await store.studies().listTrials(study.id), store)) return;
+      if (study && (await ready(await store.studies().listTrials(study.id), store))) return;
     } finally {
-      store.close();
+      await store.close();
     }
   }
   throw new Error(`timed out waiting on study ${name} in ${db}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 import { startSfn } from './run-helpers.js';
 
 test('one study, two `sfn tune` processes at once (one with 2 worker processes): no "database is locked", no trial run twice', async () => {
@@ -20,13 +20,13 @@ test('one study, two `sfn tune` processes at once (one with 2 worker processes):
       assert.doesNotMatch(r.stderr, /locked|busy|error/i);
     }
 
-    const store = Store.open(db, { readonly: true });
+    const store = await openStore(db, { readonly: true });
     const studies = store.studies();
     const study = (await studies.findStudy('uci-energy-sgd'))!;
     const trials = await studies.listTrials(study.id);
     assert.equal(trials.length, 10);
     assert.ok(trials.every((t) => (t.state === 'stopped' || t.state === 'completed') && t.attempt === 1), 'every trial finished, each claimed once');
-    const runs = store.listRuns({ experiment: 'tune:uci-energy-sgd' });
+    const runs = (await store.listRuns({ experiment: 'tune:uci-energy-sgd' }));
     assert.deepEqual(runs.map((r) => r.preset).sort(), trials.map((t) => `trial-${t.number}`).sort(), 'one run per trial');
     assert.ok(runs.every((r) => r.status === 'completed'));
     assert.deepEqual(new Set(trials.map((t) => t.runId)).size, 10);
@@ -37,7 +37,7 @@ test('one study, two `sfn tune` processes at once (one with 2 worker processes):
     // rung results: one per (trial, rung), all of the trials' single attempts
     const results = await studies.listRungResults(study.id);
     assert.equal(new Set(results.map((r) => `${r.trialId}:${r.rung}`)).size, results.length);
-    store.close();
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 import type { TrialRecord } from '../../src/store/study-types.js';
 import { sfn, startSfn } from './run-helpers.js';
 import { assertStudyMatchesReplay, waitForTrials } from './tune-helpers.js';
@@ -28,32 +28,32 @@ test('Ctrl-C (SIGTERM) and kill -9 in the middle of a study: the same command re
     assert.equal(stopped.code, 130, stopped.stderr);
     assert.match(stopped.stderr, /SIGTERM: stopping the running trials after their current step/);
     assert.match(stopped.stdout, /interrupted: finished trials are kept; the others restart when you rerun the same command/);
-    let store = Store.open(db, { readonly: true });
+    let store = await openStore(db, { readonly: true });
     let study = (await store.studies().findStudy(name))!;
     let trials = await store.studies().listTrials(study.id);
     const done1 = finished(trials);
     assert.equal(trials.filter((t) => t.state === 'running').length, 0);
     const requeued = trials.find((t) => t.state === 'waiting' && t.attempt === 1)!;
     assert.match(requeued.reason!, /attempt 1 interrupted after \d+ steps; it restarts when the study resumes/);
-    const interrupted = store.listRuns({ experiment: `tune:${name}`, status: 'interrupted' });
+    const interrupted = (await store.listRuns({ experiment: `tune:${name}`, status: 'interrupted' }));
     assert.deepEqual(interrupted.map((r) => r.preset), [`trial-${requeued.number}`]);
-    store.close();
+    await store.close();
 
     // 2. kill -9 while a later trial runs: it is left "running" by a dead process
     const second = startSfn(args);
     await waitForTrials(db, name, (ts) => finished(ts) > done1 && runningWithRun(ts) !== undefined);
     second.child.kill('SIGKILL');
     assert.equal((await second.done).signal, 'SIGKILL');
-    store = Store.open(db, { readonly: true });
+    store = await openStore(db, { readonly: true });
     trials = await store.studies().listTrials(study.id);
     const orphan = trials.find((t) => t.state === 'running')!;
     assert.equal(orphan.owner?.pid, second.child.pid);
-    store.close();
+    await store.close();
 
     // 3. the same command again finishes the study
     const third = await sfn(args);
     assert.equal(third.code, 0, third.stderr);
-    assert.match(third.stdout, new RegExp(`trial ${orphan.number}: attempt ${orphan.attempt} was left running by process ${second.child.pid} \\(gone\\); it restarts`));
+    assert.match(third.stdout, new RegExp(`trial ${orphan.number}: attempt ${orphan.attempt} was left running by process ${second.child.pid} on .*, which ended; restarted \\(retry 1 of 2\\)`));
     assert.match(third.stdout, /0 running, 0 waiting, \d stopped, \d completed, 0 failed/);
 
     // every trial exactly once, finished; each attempt its own run, the interrupted ones kept
@@ -64,8 +64,8 @@ test('Ctrl-C (SIGTERM) and kill -9 in the middle of a study: the same command re
     assert.ok(trials.every((t) => t.state === 'stopped' || t.state === 'completed'));
     assert.ok(trials.find((t) => t.number === requeued.number)!.attempt >= 2);
     assert.ok(trials.find((t) => t.number === orphan.number)!.attempt > orphan.attempt);
-    store = Store.open(db, { readonly: true });
-    const runs = store.listRuns({ experiment: `tune:${name}` });
+    store = await openStore(db, { readonly: true });
+    const runs = (await store.listRuns({ experiment: `tune:${name}` }));
     for (const t of trials) {
       const mine = runs.filter((r) => r.preset === `trial-${t.number}`);
       assert.equal(mine.length, t.attempt, `trial ${t.number}: one run per attempt`);
@@ -75,7 +75,7 @@ test('Ctrl-C (SIGTERM) and kill -9 in the middle of a study: the same command re
     }
     const results = await store.studies().listRungResults(study.id);
     for (const r of results) assert.equal(r.attempt, trials.find((t) => t.id === r.trialId)!.attempt, 'rung results are those of the current attempts');
-    store.close();
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 import { assertWellFormedSvg } from '../report/xml.js';
 import { sfn } from './run-helpers.js';
 import { assertStudyMatchesReplay } from './tune-helpers.js';
@@ -29,11 +29,11 @@ test('a whole small study (--time-attr steps): stops and promotions match ASHA r
     assert.deepEqual(trials.map((t) => t.attempt), Array(8).fill(1));
 
     // the trials' runs are ordinary runs of their own experiment, one per trial, recorded step by step
-    const store = Store.open(db, { readonly: true });
-    const runs = store.listRuns({ experiment: 'tune:uci-energy-adam' });
+    const store = await openStore(db, { readonly: true });
+    const runs = (await store.listRuns({ experiment: 'tune:uci-energy-adam' }));
     assert.deepEqual(runs.map((x) => x.preset).sort(), trials.map((t) => `trial-${t.number}`).sort());
-    assert.ok(runs.every((x) => x.status === 'completed' && x.steps === store.metricSeries(x.id, 'train_loss').length));
-    store.close();
+    for (const x of runs) assert.ok(x.status === 'completed' && x.steps === (await store.metricSeries(x.id, 'train_loss')).length);
+    await store.close();
 
     // the best configuration, as an optimiser entry
     const best = trials.find((t) => t.number === out.best.trial)!;
@@ -62,12 +62,12 @@ test('a whole small study (--time-attr steps): stops and promotions match ASHA r
     assert.equal(final.code, 0, final.stderr);
     const summary = JSON.parse(final.stdout.trim().split('\n').pop()!);
     assert.deepEqual(summary.optimisers.map((o: { optimiser: string; completed: number }) => [o.optimiser, o.completed]), [['adam:tuned', 2]]);
-    const check = Store.open(db, { readonly: true });
-    const tuned = check.listRuns({ experiment: 'uci-energy', preset: 'tuned' });
+    const check = await openStore(db, { readonly: true });
+    const tuned = (await check.listRuns({ experiment: 'uci-energy', preset: 'tuned' }));
     assert.equal(tuned.length, 2);
     const hp = (tuned[0].config as { hyperparameters: Record<string, number> }).hyperparameters;
     assert.deepEqual([hp.lr, hp.eps, hp.beta1, hp.beta2], [best.config.lr, best.config.eps, best.config.beta1, best.config.beta2]);
-    check.close();
+    await check.close();
 
     // the study's report: settings, rungs, every trial; the SVG with every trial and the rungs
     const report = await sfn(['report', '--study', 'uci-energy-adam', '--db', db, '--plots', path.join(dir, 'plots')]);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { METRIC_KEYS, Store, type RunStatus } from '../../src/store/index.js';
+import { METRIC_KEYS, type RunStatus, type Store } from '../../src/store/index.js';
 import { Rng } from '../../src/util/random.js';
 
 /** A fresh temporary folder, removed by the returned cleanup. */
@@ -40,11 +40,11 @@ export interface HandRun {
 const PAPER_EPOCHS: Record<string, number> = { 'uci-energy': 6000, 'fashion-mnist': 10 };
 
 /** Writes runs through the Store's public API, exactly as the training loop would. */
-export function recordRuns(store: Store, runs: readonly HandRun[]): number[] {
+export async function recordRuns(store: Store, runs: readonly HandRun[]): Promise<number[]> {
   const ids: number[] = [];
   for (const r of runs) {
-    const exp = store.findOrCreateExperiment(r.experiment, r.experimentConfig ?? { name: r.experiment });
-    const begun = store.beginRun({
+    const exp = await store.findOrCreateExperiment(r.experiment, r.experimentConfig ?? { name: r.experiment });
+    const begun = await store.beginRun({
       experimentId: exp.id,
       optimiser: r.optimiser,
       preset: r.preset ?? null,
@@ -58,7 +58,7 @@ export function recordRuns(store: Store, runs: readonly HandRun[]): number[] {
       versions: { sfn: 'test' },
     });
     if (begun.action !== 'start') throw new Error(`fixture run ${r.optimiser}/${r.seed} not started: ${begun.action}`);
-    const w = store.metricsWriter(begun.run.id);
+    const w = await store.metricsWriter(begun.run.id);
     for (const p of r.points) {
       const values: Record<string, number> = {};
       if (p.train !== undefined) values[METRIC_KEYS.trainLoss] = p.train;
@@ -66,10 +66,10 @@ export function recordRuns(store: Store, runs: readonly HandRun[]): number[] {
       if (p.test !== undefined) values[METRIC_KEYS.testLoss] = p.test;
       w.writeStep({ step: p.step, epoch: 0, wallTime: p.wall, wallTimeExclEval: p.compute ?? p.wall }, values);
     }
-    w.flush();
+    await w.flush();
     if (r.status !== 'running') {
       const last = r.points[r.points.length - 1];
-      store.finishRun(begun.run.id, { status: r.status, steps: last?.step ?? 0, wallSeconds: last?.wall ?? 0 });
+      await store.finishRun(begun.run.id, { status: r.status, steps: last?.step ?? 0, wallSeconds: last?.wall ?? 0 });
     }
     ids.push(begun.run.id);
   }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { Store } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { registerReportCommand } from '../../src/cli/report.js';
 import { Rng } from '../../src/util/random.js';
 import { bootstrapMedian } from '../../src/report/bootstrap.js';
@@ -43,25 +43,25 @@ const RUNS: HandRun[] = [
   { experiment: 'my-toy', optimiser: 'sgd', seed: 0, status: 'completed', points: falling(3, 1) },
 ];
 
-function withStore<T>(fn: (store: Store, path: string, dir: string) => T, runs: readonly HandRun[] = RUNS): T {
+async function withStore<T>(fn: (store: Store, path: string, dir: string) => Promise<T>, runs: readonly HandRun[] = RUNS): Promise<T> {
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, 'sfn.db');
-    const store = Store.open(path);
-    recordRuns(store, runs);
+    const store = await openStore(path);
+    await recordRuns(store, runs);
     try {
-      return fn(store, path, dir);
+      return await fn(store, path, dir);
     } finally {
-      store.close();
+      await store.close();
     }
   } finally {
     cleanup();
   }
 }
 
-test('Table 5 rows: paper order, presets named, diverged runs counted and entering with their last finite value', () => {
-  withStore((store) => {
-    const report = buildReport(store, { resamples: 50, seed: 11 });
+test('Table 5 rows: paper order, presets named, diverged runs counted and entering with their last finite value', async () => {
+  await withStore(async (store) => {
+    const report = await buildReport(store, { resamples: 50, seed: 11 });
     assert.deepEqual(
       report.table.map((r) => [r.setting, r.algorithm, r.runs, r.diverged]),
       [
@@ -82,7 +82,7 @@ test('Table 5 rows: paper order, presets named, diverged runs counted and enteri
     const expected = bootstrapMedian([0.05, 0.07, 5], 50, new Rng(derivedSeed(11, 'uci-energy', 'adam', 'training', 'final')));
     assert.deepEqual(final, expected);
     // the same numbers whatever else the filters keep
-    const alone = buildReport(store, { resamples: 50, seed: 11, optimisers: ['adam'] });
+    const alone = await buildReport(store, { resamples: 50, seed: 11, optimisers: ['adam'] });
     assert.deepEqual(alone.stats[0].losses, adam.losses);
 
     const md = renderMarkdown(report);
@@ -96,30 +96,30 @@ test('Table 5 rows: paper order, presets named, diverged runs counted and enteri
   });
 });
 
-test('filters by experiment, optimiser label and status; unknown names are errors naming what exists', () => {
-  withStore((store) => {
-    const ours = buildReport(store, { optimisers: ['ours:paper'], resamples: 5 });
+test('filters by experiment, optimiser label and status; unknown names are errors naming what exists', async () => {
+  await withStore(async (store) => {
+    const ours = await buildReport(store, { optimisers: ['ours:paper'], resamples: 5 });
     assert.deepEqual(ours.table.map((r) => r.label), ['ours:paper']);
-    const toy = buildReport(store, { experiments: ['my-toy'], resamples: 5 });
+    const toy = await buildReport(store, { experiments: ['my-toy'], resamples: 5 });
     assert.deepEqual(toy.table.map((r) => `${r.experiment}/${r.label}`), ['my-toy/sgd']);
-    const all = buildReport(store, { experiments: ['uci-energy'], optimisers: ['sgd'], statuses: ['completed', 'interrupted'], resamples: 5 });
+    const all = await buildReport(store, { experiments: ['uci-energy'], optimisers: ['sgd'], statuses: ['completed', 'interrupted'], resamples: 5 });
     assert.equal(all.table[0].runs, 4);
     assert.deepEqual(all.excluded, {});
-    const onlyDiverged = buildReport(store, { statuses: ['diverged'], resamples: 5 });
+    const onlyDiverged = await buildReport(store, { statuses: ['diverged'], resamples: 5 });
     assert.deepEqual(onlyDiverged.table.map((r) => [r.label, r.runs, r.diverged]), [['adam', 2, 2]]);
-    assert.throws(() => buildReport(store, { experiments: ['cifar'] }), /no runs of experiment 'cifar' in .*; recorded: .*uci-energy/);
-    assert.throws(() => buildReport(store, { optimisers: ['kfac'] }), /no runs of optimiser 'kfac' .*recorded: adam, my-toy|recorded: .*ours:paper/);
+    await assert.rejects(buildReport(store, { experiments: ['cifar'] }), /no runs of experiment 'cifar' in .*; recorded: .*uci-energy/);
+    await assert.rejects(buildReport(store, { optimisers: ['kfac'] }), /no runs of optimiser 'kfac' .*recorded: adam, my-toy|recorded: .*ours:paper/);
   });
 });
 
-test('runs of one entry under different hyperparameters are separate rows, never pooled', () => {
+test('runs of one entry under different hyperparameters are separate rows, never pooled', async () => {
   const runs = [0, 1, 2].flatMap((seed): HandRun[] => [
     { experiment: 'uci-energy', optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.1), hyperparameters: { lr: 0.1 } },
     { experiment: 'uci-energy', optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.5), hyperparameters: { lr: 0.2 } },
     { experiment: 'uci-energy', optimiser: 'sgd', seed, status: 'completed', points: falling(1, 0.3) },
   ]);
-  withStore((store) => {
-    const r = buildReport(store, { resamples: 5 });
+  await withStore(async (store) => {
+    const r = await buildReport(store, { resamples: 5 });
     assert.deepEqual(r.table.map((row) => row.runs), [3, 3, 3]);
     const titles = r.table.map((row) => row.algorithm);
     assert.equal(titles[0], 'SGD');
@@ -129,9 +129,9 @@ test('runs of one entry under different hyperparameters are separate rows, never
   }, runs);
 });
 
-test('ranking of lowest losses is sorted, and --paper compares in units of the paper\'s error', () => {
-  withStore((store) => {
-    const report = buildReport(store, { experiments: ['uci-energy'], resamples: 30, paper: true });
+test('ranking of lowest losses is sorted, and --paper compares in units of the paper\'s error', async () => {
+  await withStore(async (store) => {
+    const report = await buildReport(store, { experiments: ['uci-energy'], resamples: 30, paper: true });
     const training = report.rankings.find((r) => r.loss === 'training')!;
     assert.deepEqual(training.entries.map((e) => e.label), ['ours:paper', 'adam', 'sgd']);
     assert.deepEqual(training.entries.map((e) => e.rank), [1, 2, 3]);
@@ -148,11 +148,11 @@ test('ranking of lowest losses is sorted, and --paper compares in units of the p
   });
 });
 
-test('a completed run whose last evaluation is not finite is left out of that median, not given an earlier value', () => {
+test('a completed run whose last evaluation is not finite is left out of that median, not given an earlier value', async () => {
   const overflowed = falling(1, 0.2);
   overflowed[4] = { ...overflowed[4], test: Infinity };
-  withStore((store) => {
-    const [row] = buildReport(store, { resamples: 5 }).table;
+  await withStore(async (store) => {
+    const [row] = (await buildReport(store, { resamples: 5 })).table;
     assert.deepEqual([row.cells.test.n, row.cells.test.of], [1, 2]);
     assert.equal(row.cells.test.estimate, 0.3 * 1.1);
     assert.equal(row.cells.training.n, 2);
@@ -162,9 +162,9 @@ test('a completed run whose last evaluation is not finite is left out of that me
   ]);
 });
 
-test('--paper compares only runs of the paper\'s setting; shortened runs are named in the notes', () => {
-  withStore((store) => {
-    const report = buildReport(store, { resamples: 5, paper: true });
+test('--paper compares only runs of the paper\'s setting; shortened runs are named in the notes', async () => {
+  await withStore(async (store) => {
+    const report = await buildReport(store, { resamples: 5, paper: true });
     const byLabel = Object.fromEntries(report.table.map((r) => [r.label, r]));
     assert.equal(byLabel.sgd.paper, undefined);
     assert.equal(byLabel.sgd.paperMismatch, '40 epochs, the paper ran 6000');
@@ -179,9 +179,9 @@ test('--paper compares only runs of the paper\'s setting; shortened runs are nam
   ]);
 });
 
-test('plots: well-formed SVGs with one path and band per optimiser, bar charts, and an index.html showing them', () => {
-  withStore((store, _path, dir) => {
-    const report = buildReport(store, { experiments: ['uci-energy'], resamples: 20, curves: true, paper: true });
+test('plots: well-formed SVGs with one path and band per optimiser, bar charts, and an index.html showing them', async () => {
+  await withStore(async (store, _path, dir) => {
+    const report = await buildReport(store, { experiments: ['uci-energy'], resamples: 20, curves: true, paper: true });
     const out = join(dir, 'report');
     const written = writeReportFolder(report, out).map((p) => p.slice(out.length + 1));
     const svgs = written.filter((f) => f.endsWith('.svg')).sort();
@@ -253,9 +253,9 @@ test('sfn report command: formats, filters, plots folder, clear errors', async (
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, 'sfn.db');
-    const store = Store.open(path);
-    recordRuns(store, RUNS);
-    store.close();
+    const store = await openStore(path);
+    await recordRuns(store, RUNS);
+    await store.close();
     const sfn = (...args: string[]) => runReport(['--db', path, ...args]);
     const md = await sfn('--resamples', '10');
     assert.equal(md.code, 0, md.err);
@@ -302,9 +302,9 @@ test('sfn report: a --db that is no results database and a --plots that is a fil
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, 'sfn.db');
-    const store = Store.open(path);
-    recordRuns(store, RUNS);
-    store.close();
+    const store = await openStore(path);
+    await recordRuns(store, RUNS);
+    await store.close();
     const write = (name: string, text: string) => {
       const file = join(dir, name);
       writeFileSync(file, text);
@@ -333,7 +333,7 @@ test('sfn report: a --db that is no results database and a --plots that is a fil
   }
 });
 
-test('one experiment recorded under different settings: each labelled by what differs, in tables, rankings and plot files', () => {
+test('one experiment recorded under different settings: each labelled by what differs, in tables, rankings and plot files', async () => {
   const setting = (epochs: number) => ({ dataset: 'uci-energy', model: 'uci-mlp', epochs, batchSize: 'full', maxSteps: null });
   const runs = [0, 1].flatMap((seed): HandRun[] => [
     { experiment: 'uci-energy', experimentConfig: setting(300), epochs: 300, optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.1) },
@@ -341,27 +341,27 @@ test('one experiment recorded under different settings: each labelled by what di
     { experiment: 'uci-energy', experimentConfig: setting(200), epochs: 200, optimiser: 'adam', seed, status: 'completed', points: falling(1, 0.2) },
     { experiment: 'my-toy', optimiser: 'sgd', seed, status: 'completed', points: falling(3, 1) },
   ]);
-  withStore((store, _path, dir) => {
-    const report = buildReport(store, { resamples: 5, curves: true });
+  await withStore(async (store, _path, dir) => {
+    const report = await buildReport(store, { resamples: 5, curves: true });
     assert.deepEqual(report.table.map((r) => r.setting), ['UCI Energy (200 epochs)', 'UCI Energy (300 epochs)', 'UCI Energy (1000 epochs)', 'my-toy']);
     assert.deepEqual(report.rankings.filter((r) => r.loss === 'training').map((r) => r.setting), report.table.map((r) => r.setting));
     assert.doesNotMatch(renderMarkdown(report), /#\d/);
     // the label does not depend on the filters
-    assert.deepEqual(buildReport(store, { experiments: ['uci-energy'], resamples: 5 }).table.map((r) => r.setting).slice(0, 1), ['UCI Energy (200 epochs)']);
+    assert.deepEqual((await buildReport(store, { experiments: ['uci-energy'], resamples: 5 })).table.map((r) => r.setting).slice(0, 1), ['UCI Energy (200 epochs)']);
     const files = writeReportFolder(report, join(dir, 'out')).map((f) => f.slice(join(dir, 'out').length + 1));
     assert.ok(files.includes('uci-energy-300-epochs-training-loss-vs-time.svg'), files.join(' '));
     assert.ok(files.includes('uci-energy-1000-epochs-ranking-test.svg'), files.join(' '));
   }, runs);
 });
 
-test('curves go on to the end of the longest run, with its runs\' ends marked and a percentile band that stays positive', () => {
+test('curves go on to the end of the longest run, with its runs\' ends marked and a percentile band that stays positive', async () => {
   // three runs of one optimiser, 5, 8 and 10 steps long at 1 s a step; losses far apart (heavy-tailed)
   const run = (seed: number, steps: number, scale: number): HandRun => ({
     experiment: 'uci-energy', optimiser: 'sgd', seed, status: 'completed',
     points: Array.from({ length: steps }, (_, i) => ({ step: i + 1, wall: i + 1, train: scale / (i + 1), test: scale / (i + 1) })),
   });
-  withStore((store, _path, dir) => {
-    const report = buildReport(store, { resamples: 50, curves: true, curvePoints: 200 });
+  await withStore(async (store, _path, dir) => {
+    const report = await buildReport(store, { resamples: 50, curves: true, curvePoints: 200 });
     for (const axis of ['step', 'wall'] as const) {
       const c = report.stats[0].curves!.training![axis]!;
       assert.equal(c.x[c.x.length - 1], 10, `${axis}: to the end of the longest run`);

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { Store, type RunStart } from '../../src/store/index.js';
+import { openStore, type RunStart } from '../../src/store/index.js';
 import { tempDir } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/kill-writer.ts', import.meta.url));
@@ -47,48 +47,48 @@ test('a process killed mid-write leaves a consistent database; the rerun skips t
     assert.equal(raw.pragma('integrity_check', { simple: true }), 'ok');
     raw.close();
 
-    const store = Store.open(path);
-    const [exp] = store.listExperiments();
-    const killed = store.getRun(runId)!;
+    const store = await openStore(path);
+    const [exp] = await store.listExperiments();
+    const killed = (await store.getRun(runId))!;
     assert.equal(killed.status, 'running', 'left running by the killed process');
     assert.equal(killed.pid, pid);
-    const written = store.metricSeries(runId, 'loss');
+    const written = await store.metricSeries(runId, 'loss');
     assert.ok(written.length >= 30, `committed batches survive (${written.length} rows)`);
     assert.equal(written.length % 10, 0, 'batches are all-or-nothing');
     assert.deepEqual(written.map((p) => p.step), written.map((_, i) => i));
 
-    const completed = store.listRuns({ seed: 0 })[0];
+    const completed = (await store.listRuns({ seed: 0 }))[0];
     assert.equal(completed.status, 'completed');
-    assert.equal(store.metricSeries(completed.id, 'loss').length, 50);
+    assert.equal((await store.metricSeries(completed.id, 'loss')).length, 50);
 
     // the rerun: detect the orphan, skip the completed seed, redo the killed one from scratch
-    assert.deepEqual(store.markOrphanedRunsInterrupted().map((r) => r.id), [runId]);
+    assert.deepEqual((await store.markOrphanedRunsInterrupted()).map((r) => r.id), [runId]);
     const k = (seed: number): RunStart => ({
       experimentId: exp.id, optimiser: 'sgd', preset: null, seed, config: { lr: 0.1 }, backend: 'cpu', versions: {},
     });
-    const skip = store.beginRun(k(0));
+    const skip = await store.beginRun(k(0));
     assert.equal(skip.action, 'skip');
     assert.equal(skip.run.id, completed.id);
-    const redo = store.beginRun(k(1));
+    const redo = await store.beginRun(k(1));
     assert.equal(redo.action, 'start');
     if (redo.action !== 'start') return;
     assert.equal(redo.redone, true);
     assert.equal(redo.previousStatus, 'interrupted');
-    assert.equal(store.metricSeries(redo.run.id, 'loss').length, 0);
-    const w = store.metricsWriter(redo.run.id);
+    assert.equal((await store.metricSeries(redo.run.id, 'loss')).length, 0);
+    const w = await store.metricsWriter(redo.run.id);
     for (let s = 0; s < 20; s++) w.write({ step: s, epoch: 0, wallTime: s, wallTimeExclEval: s, key: 'loss', value: s });
-    store.finishRun(redo.run.id, { status: 'completed', steps: 20 });
+    await store.finishRun(redo.run.id, { status: 'completed', steps: 20 });
 
     assert.deepEqual(
-      store.listRuns().map((r) => [r.seed, r.status]),
+      (await store.listRuns()).map((r) => [r.seed, r.status]),
       [
         [0, 'completed'],
         [1, 'completed'],
       ],
       'one run per key: no duplicates',
     );
-    assert.equal(store.metricSeries(redo.run.id, 'loss').length, 20);
-    store.close();
+    assert.equal((await store.metricSeries(redo.run.id, 'loss')).length, 20);
+    await store.close();
   } finally {
     cleanup();
   }

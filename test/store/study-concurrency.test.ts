@@ -2,12 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
-import { Store, type StudySettings } from '../../src/store/index.js';
-import { tempDir } from './helpers.js';
+import { openStore, type StudySettings } from '../../src/store/index.js';
+import { describeStores } from './backends.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/study-worker.ts', import.meta.url));
-const TRIALS = 100;
+const TRIALS = 60;
 const STEPS = 50;
 
 const SETTINGS: StudySettings = {
@@ -49,14 +48,13 @@ function startWorker(db: string): Worker {
   return { ready, go: () => child.stdin.write('go\n'), done };
 }
 
-test('two worker processes on one study: no "database is locked", no trial claimed twice, every trial accounted for', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    const db = join(dir, 'r.db');
-    const store = Store.open(db);
-    const experimentId = store.findOrCreateExperiment('tune:toy', {}).id;
+describeStores('study concurrency', (ctx) => {
+  test('two worker processes on one study: no "database is locked", no trial claimed twice, every trial accounted for', async () => {
+    const db = await ctx.target();
+    const store = await openStore(db);
+    const experimentId = (await store.findOrCreateExperiment('tune:toy', {})).id;
     const { study } = await store.studies().openStudy({ name: 'toy', experimentId, settings: SETTINGS, configurations: Array.from({ length: TRIALS }, (_, i) => ({ i })) });
-    store.close();
+    await store.close();
 
     const workers = [startWorker(db), startWorker(db)];
     await Promise.all(workers.map((w) => w.ready));
@@ -70,20 +68,21 @@ test('two worker processes on one study: no "database is locked", no trial claim
     assert.ok(a.claimed.length > 0 && b.claimed.length > 0, `both workers claimed trials (${a.claimed.length}, ${b.claimed.length})`);
     assert.deepEqual([...a.claimed, ...b.claimed].sort((x, y) => x - y), Array.from({ length: TRIALS }, (_, i) => i), 'each trial claimed exactly once');
 
-    const check = Store.open(db, { readonly: true });
-    const studies = check.studies();
-    const trials = await studies.listTrials(study.id);
-    assert.ok(trials.every((t) => t.attempt === 1 && (t.state === 'stopped' || t.state === 'completed')));
-    const progress = await studies.studyProgress(study.id);
-    assert.equal(progress.counts.stopped + progress.counts.completed, TRIALS);
-    assert.ok(progress.counts.stopped > TRIALS / 2, `ASHA stopped most trials (${progress.counts.stopped})`);
-    // every rung result belongs to its trial's attempt, and at most one per (trial, rung)
-    const results2 = await studies.listRungResults(study.id);
-    const keys = new Set(results2.map((r) => `${r.trialId}:${r.rung}`));
-    assert.equal(keys.size, results2.length);
-    assert.ok(results2.every((r) => r.attempt === 1));
-    check.close();
-  } finally {
-    cleanup();
-  }
+    const check = await openStore(db, { readonly: true });
+    try {
+      const studies = check.studies();
+      const trials = await studies.listTrials(study.id);
+      assert.ok(trials.every((t) => t.attempt === 1 && (t.state === 'stopped' || t.state === 'completed')));
+      const progress = await studies.studyProgress(study.id);
+      assert.equal(progress.counts.stopped + progress.counts.completed, TRIALS);
+      assert.ok(progress.counts.stopped > TRIALS / 2, `ASHA stopped most trials (${progress.counts.stopped})`);
+      // every rung result belongs to its trial's attempt, and at most one per (trial, rung)
+      const results2 = await studies.listRungResults(study.id);
+      const keys = new Set(results2.map((r) => `${r.trialId}:${r.rung}`));
+      assert.equal(keys.size, results2.length);
+      assert.ok(results2.every((r) => r.attempt === 1));
+    } finally {
+      await check.close();
+    }
+  });
 });

@@ -19,7 +19,7 @@ function finished(id: number, steps: number): JobOutcome {
   const run: RunRecord = {
     id, experimentId: 1, experiment: 'uci-energy', optimiser: 'adam', preset: null, seed: 0, configHash: 'h', config: {},
     backend: 'cpu', versions: {}, status: 'completed', error: null, pid: null, host: null, startedAt: '', finishedAt: '',
-    wallSeconds: 2, evalSeconds: 0.5, steps,
+    wallSeconds: 2, evalSeconds: 0.5, steps, heartbeatAt: null, leaseSeconds: null, retries: 0,
   };
   return { kind: 'finished', run, stopReason: 'epochs' };
 }
