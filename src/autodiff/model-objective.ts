@@ -80,7 +80,7 @@ export function modelObjective(def: ModelDef, params: tf.Tensor1D, batch: Batch,
   if (engine === 'layers' || (engine === 'auto' && !denseKernelEngineApplies(def))) return layers();
   const layout = chainLayout(def);
   if (layout === null) throw new Error(`the dense-kernel engine computes chains of dense layers only; ${def.spec.name} is not one (use engine 'layers')`);
-  return new DenseKernelObjective(layout, params, batch, layers);
+  return new DenseKernelObjective(layout, params, batch, layers, def.spec);
 }
 
 class RopObjective implements ModelObjective {

@@ -3,6 +3,7 @@ import type { Batch, BatchNormStatistics, ModelObjective } from '../model-object
 import type { HostProducts } from '../objective.js';
 import type { FisherLabels, LayerStatistics } from '../layer-statistics.js';
 import type { ChainLayout } from './chain-layout.js';
+import type { ModelSpec } from '../../models/spec.js';
 import { ChainBatch, ChainPasses } from './chain-passes.js';
 import { acquireWorkspace, releaseWorkspace, type KernelWorkspace } from './dense-kernel.js';
 
@@ -22,6 +23,7 @@ export class DenseKernelObjective implements ModelObjective, HostProducts {
 
   constructor(
     private readonly layout: ChainLayout, params: tf.Tensor1D, batch: Batch, private readonly layers: () => ModelObjective,
+    readonly modelSpec: ModelSpec,
   ) {
     this.size = layout.size;
     const ws = acquireWorkspace();
