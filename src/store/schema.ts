@@ -150,20 +150,28 @@ const v3: Migration = (db) => {
 export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the database to the latest schema; each migration runs in its own transaction. */
+/**
+ * Brings the database to the latest schema; each migration runs in its own IMMEDIATE transaction
+ * that reads the version again under the write lock, so processes opening a new file at once (two
+ * `sfn tune` workers) apply each migration exactly once instead of racing to create its tables.
+ */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) {
-    throw new Error(
-      `results database schema version ${current} is newer than this sfn understands (${migrations.length}); ` +
-        'upgrade sfn or use another --db file',
-    );
-  }
-  for (let v = current; v < migrations.length; v++) {
-    db.transaction(() => {
-      migrations[v](db);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  if ((db.pragma('user_version', { simple: true }) as number) === migrations.length) return migrations.length;
+  const step = db.transaction((): boolean => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > migrations.length) {
+      throw new Error(
+        `results database schema version ${current} is newer than this sfn understands (${migrations.length}); ` +
+          'upgrade sfn or use another --db file',
+      );
+    }
+    if (current === migrations.length) return false;
+    migrations[current](db);
+    db.pragma(`user_version = ${current + 1}`);
+    return true;
+  });
+  while (step.immediate()) {
+    // one migration per transaction, until none is left
   }
   return migrations.length;
 }

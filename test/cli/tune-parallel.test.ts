@@ -12,8 +12,11 @@ test('one study, two `sfn tune` processes at once (one with 2 worker processes):
     const db = path.join(dir, 'r.db');
     const args = ['tune', 'configs/uci-energy.yaml', '--algo', 'sgd', '--time-attr', 'steps', '--budget', '120', '--grace', '40',
       '--samples', '10', '--db', db, '--data-dir', path.join(dir, 'data')];
-    const a = startSfn([...args, '--workers', '2']);
-    const b = startSfn(args);
+    // each claim is held 1.5 s before its trial starts (trials take milliseconds here), so that both
+    // processes take part although they start up at different speeds
+    const env = { SFN_TEST_CLAIM_DELAY_MS: '1500' };
+    const a = startSfn([...args, '--workers', '2'], env);
+    const b = startSfn(args, env);
     const [ra, rb] = await Promise.all([a.done, b.done]);
     for (const r of [ra, rb]) {
       assert.equal(r.code, 0, r.stderr);
@@ -33,7 +36,7 @@ test('one study, two `sfn tune` processes at once (one with 2 worker processes):
     // the trials were spread over several processes (the runs record the process that trained them)
     assert.ok(new Set(runs.map((r) => r.pid)).size >= 2, `runs by processes ${[...new Set(runs.map((r) => r.pid))].join(', ')}`);
     const claimers = new Set(trials.map((t) => t.owner?.pid));
-    assert.ok([...claimers].every((pid) => pid === a.child.pid || pid === b.child.pid));
+    assert.deepEqual([...claimers].sort(), [a.child.pid, b.child.pid].sort(), 'both processes claimed trials');
     // rung results: one per (trial, rung), all of the trials' single attempts
     const results = await studies.listRungResults(study.id);
     assert.equal(new Set(results.map((r) => `${r.trialId}:${r.rung}`)).size, results.length);
