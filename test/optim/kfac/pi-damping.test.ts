@@ -110,7 +110,15 @@ test('the moving average is bias-corrected: weight <- ema w + 1, raw <- ema raw 
   const v = latest.value();
   assert.equal((await v.data())[0], 5, 'EMA 0 keeps the latest batch');
   tf.dispose(v);
-  assert.throws(() => avg.update(tf.scalar(1), 1), /EMA must be in \[0, 1\)/);
+  // EMA 1 accumulates (kfac-jax's burn-in): the value is the plain mean of the batches folded in
+  const burnIn = new MovingAverage();
+  for (const x of [2, 4, 9]) burnIn.update(tf.scalar(x), 1);
+  const mean = burnIn.value();
+  assert.ok(Math.abs((await mean.data())[0] - 5) < 1e-6, 'EMA 1 gives the plain mean');
+  tf.dispose(mean);
+  assert.throws(() => avg.update(tf.scalar(1), 1.5), /EMA must be in \[0, 1\]/);
+  assert.throws(() => avg.update(tf.scalar(1), -0.1), /EMA must be in \[0, 1\]/);
   avg.dispose();
   latest.dispose();
+  burnIn.dispose();
 });
