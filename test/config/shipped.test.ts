@@ -40,7 +40,7 @@ test("the paper's datasets, epochs and batch sizes", () => {
   assert.deepEqual(batches('fashion-mnist'), {
     'ours:code': 400, 'ours:paper': 400, 'ours:exact': 400,
     'ours-adaptive:code': 400, 'ours-adaptive:paper': 800, 'ours-adaptive:exact': 400,
-    sgd: 100, adam: 400, 'kfac-deepmind': 3200, 'kfac-kazuki': 800,
+    sgd: 100, adam: 400, 'kfac-deepmind': 3200, 'kfac-kazuki': 800, 'kfac-deepmind:paper': 3200, 'kfac-kazuki:paper': 800,
   });
   assert.deepEqual(batches('svhn'), {
     'ours:code': 200, 'ours-adaptive:code': 100, sgd: 50, adam: 1600, 'kfac-deepmind': 1600, 'kfac-kazuki': 800,
@@ -100,6 +100,13 @@ test('baselines carry the committed tuned values', () => {
   assert.equal(hp('uci-energy', 'kfac-deepmind').burnIn, 0);
   const kazuki = hp('fashion-mnist', 'kfac-kazuki');
   assert.deepEqual([kazuki.lr, kazuki.momentum, kazuki.damping, kazuki.curvatureEma], [8.123e-3, 0.3419, 4.313e-3, 0]);
+  // the `paper` presets: the reference code's configs/<setting>_cheap/ (the paper's Table 4)
+  assert.equal(hp('uci-energy', 'kfac-deepmind:paper').damping, 6.97e-5);
+  const kazukiPaper = hp('uci-energy', 'kfac-kazuki:paper');
+  assert.deepEqual([kazukiPaper.lr, kazukiPaper.momentum, kazukiPaper.damping, kazukiPaper.curvatureEma], [0.0908813574, 0.26447181, 5.63e-6, 0]);
+  assert.equal(hp('fashion-mnist', 'kfac-deepmind:paper').damping, 0.527373565167249);
+  const fashionPaper = hp('fashion-mnist', 'kfac-kazuki:paper');
+  assert.deepEqual([fashionPaper.lr, fashionPaper.momentum, fashionPaper.damping], [0.08678173597, 0.405766089, 0.2197808501]);
   const exact = hp('uci-energy', 'exact-sfn');
   assert.deepEqual(exact, { lr: 4.901e-3, momentum: 0.06381, smallEigLr: 1.544, threshold: 5.205e-4 });
   assert.equal(hp('uci-energy', 'exact-sfn-adaptive').damping, 0.01246);
