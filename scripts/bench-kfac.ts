@@ -88,14 +88,14 @@ for (const c of cases) {
   const grad = warm.grad();
   let seed = 0;
   const statisticsMs = await median(async () => {
-    const s = warm.layerStatistics({ labels: 'sampled', seed: seed++ });
+    const s = await warm.layerStatistics({ labels: 'sampled', seed: seed++ });
     await s.layers[0].outputGrads.data();
     disposeLayerStatistics(s);
   }, n);
   // the factor products alone, on prepared statistics (wasm and cpu run kernels synchronously)
   const factorTimes: number[] = [];
   for (let i = 0; i <= n; i++) {
-    const s = warm.layerStatistics({ labels: 'sampled', seed: seed++ });
+    const s = await warm.layerStatistics({ labels: 'sampled', seed: seed++ });
     await s.layers[0].outputGrads.data();
     const t0 = performance.now();
     curv.updateStatistics(s);
@@ -104,7 +104,7 @@ for (const c of cases) {
   }
   factorTimes.sort((a, b) => a - b);
   const inversesMs = await median(async () => {
-    curv.updateInverses(damping);
+    await curv.updateInverses(damping);
   }, n);
   const preconditionMs = await median(async () => {
     const p = curv.precondition(grad, damping);
@@ -114,7 +114,7 @@ for (const c of cases) {
   let step = 0;
   const stepMs = await median(async () => {
     const o = modelObjective(def, params, batch, { checkFinite: false });
-    const p = kfacDirection(o, curv, { step: step, damping, seed: step });
+    const p = await kfacDirection(o, curv, { step: step, damping, seed: step });
     step++;
     await p.data();
     p.dispose();

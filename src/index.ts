@@ -16,7 +16,7 @@ export { logSoftmax, logSumExp, softmaxCrossEntropy, stopGradient } from './back
 // objectives: yours (any scalar loss of a flat parameter vector) and the built-in models'
 export type { Objective } from './autodiff/objective.js';
 export { tapeObjective, type TapeObjectiveOptions } from './autodiff/tape-objective.js';
-export { modelObjective, type Batch, type ModelObjective } from './autodiff/model-objective.js';
+export { assertFiniteAsync, modelObjective, type Batch, type ModelObjective } from './autodiff/model-objective.js';
 export { modelByName, MODEL_NAMES, type ModelDef, type ModelName } from './models/zoo.js';
 export { initParams } from './models/init.js';
 export { parameterCount, type ModelSpec } from './models/spec.js';

@@ -87,11 +87,13 @@ function totalSize(offsets: ReturnType<typeof paramOffsets>): number {
  * The Hessian (row-major n x n float64, exactly symmetric) of a dense chain; `layers` from
  * denseChain(spec). Everything is computed from the passes' cached tensors and freed here.
  */
-export function denseChainHessian(
+export async function denseChainHessian(
   layers: DenseLayer[], n: number, table: ParamTable, f: ForwardRecord, b: BackwardRecord, loss: LossCache,
-): Float64Array {
+): Promise<Float64Array> {
   assertHessianSize(n);
   const out = new Float64Array(n * n);
+  // the blocks are kept and read after the tidy: asynchronously, as webgpu can only read so
+  const blocks: { lo: DenseLayer; hi: DenseLayer; block: tf.Tensor }[] = [];
   tf.tidy(() => {
     const rows = f.values[0].shape[0] as number;
     const ones = tf.ones([rows, 1]);
@@ -121,10 +123,15 @@ export function denseChainHessian(
           x = x === null ? diagonalOf(slopes[l], hi.fanIn, rows) : downOneLayer(x, weightsT[l + 1], slopes[l], rows);
         }
         const block = hessianBlock(layers[l], hi, inputsT[l], inputsT[m], deltasT[m], c, x, rows);
-        writeBlock(out, n, layers[l], hi, block.dataSync() as Float32Array);
+        blocks.push({ lo: layers[l], hi, block: tf.keep(block) });
       }
     }
   });
+  try {
+    for (const { lo, hi, block } of blocks) writeBlock(out, n, lo, hi, (await block.data()) as Float32Array);
+  } finally {
+    tf.dispose(blocks.map((x) => x.block));
+  }
   return out;
 }
 

@@ -51,7 +51,7 @@ export interface LayerStatisticsSource {
    * One backward pass of the per-example negative log-likelihood of `labels` (no parameter
    * gradients but those of `otherParams`), reusing the cached forward pass.
    */
-  layerStatistics(labels: FisherLabels, otherParams?: readonly string[]): LayerStatistics;
+  layerStatistics(labels: FisherLabels, otherParams?: readonly string[]): Promise<LayerStatistics>;
   /**
    * The Fisher / Gauss-Newton product G v = J^T H_loss J v of the batch's mean loss (divided by N),
    * with kfac-jax's factor (2 for 'mse'): about one gradient's cost, exact, float32.
@@ -79,10 +79,12 @@ export interface StatisticsContext {
 }
 
 /** The layer statistics of a forward pass already made (see LayerStatisticsSource). */
-export function layerStatistics(c: StatisticsContext, labels: FisherLabels, otherParams: readonly string[] = []): LayerStatistics {
+export async function layerStatistics(c: StatisticsContext, labels: FisherLabels, otherParams: readonly string[] = []): Promise<LayerStatistics> {
   const { spec, loss } = c.def;
   const f = c.forward;
-  const count = tf.tidy(() => tf.sum(c.batch.mask).dataSync()[0]);
+  const total = tf.sum(c.batch.mask);
+  const count = (await total.data())[0]; // read asynchronously: webgpu cannot read synchronously
+  total.dispose();
   if (!(count > 0)) throw new Error('layer statistics: the batch has no real rows (its mask is all zero)');
   const captured = spec.nodes.flatMap((n, i) => {
     const cap = kindOf(n).kfac;

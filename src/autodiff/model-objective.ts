@@ -15,6 +15,7 @@ import { fisherLossScale } from './fisher-sampling.js';
 import { chainLayout } from './dense-chain/chain-layout.js';
 import { denseKernelAvailable } from './dense-chain/dense-kernel.js';
 import { DenseKernelObjective } from './dense-chain/kernel-objective.js';
+import { readsSynchronously } from '../backend/reads.js';
 
 /**
  * One minibatch. x: [batch, ...inputShape]; targets: [batch, outputs] for 'mse', class labels as
@@ -73,7 +74,15 @@ export function modelObjective(def: ModelDef, params: tf.Tensor1D, batch: Batch,
   if (params.rank !== 1 || params.shape[0] !== size) {
     throw new Error(`model ${def.spec.name} has ${size} parameters, but the parameter vector has shape [${params.shape.join(', ')}]`);
   }
-  if (opts.checkFinite ?? true) assertFinite(params, `parameters of ${def.spec.name}`);
+  if (opts.checkFinite ?? true) {
+    if (!readsSynchronously()) {
+      throw new Error(
+        `modelObjective: checking that the parameters are finite reads them, which the ${tf.getBackend()} backend can only do ` +
+          'asynchronously: `await assertFiniteAsync(params, what)` first, then pass { checkFinite: false }',
+      );
+    }
+    assertFinite(params, `parameters of ${def.spec.name}`);
+  }
   validateBatch(def, batch);
   const engine = opts.engine ?? 'auto';
   const layers = () => new RopObjective(def, params, batch, opts);
@@ -188,7 +197,7 @@ class RopObjective implements ModelObjective {
     return this.def.spec;
   }
 
-  layerStatistics(labels: FisherLabels, otherParams: readonly string[] = []): LayerStatistics {
+  layerStatistics(labels: FisherLabels, otherParams: readonly string[] = []): Promise<LayerStatistics> {
     const f = this.forward();
     return layerStatistics({ def: this.def, table: this.table, forward: f, lossCache: f.lossCache, batch: this.batch }, labels, otherParams);
   }
@@ -262,13 +271,27 @@ function validateBatch(def: ModelDef, batch: Batch): void {
   }
 }
 
+/** throws, naming the first non-finite entry, unless every entry of t is finite; reads synchronously (not on webgpu) */
 export function assertFinite(t: tf.Tensor, what: string): void {
   const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(t))).dataSync()[0]);
-  if (bad) {
-    const values = t.dataSync();
-    const i = values.findIndex((x) => !Number.isFinite(x));
-    throw new Error(`${what}: non-finite value ${values[i]} at index ${i}; the run has diverged or the input is corrupt`);
+  if (bad) throwNonFinite(t.dataSync(), what);
+}
+
+/** assertFinite with asynchronous reads, for every backend (webgpu included) */
+export async function assertFiniteAsync(t: tf.Tensor, what: string): Promise<void> {
+  const flag = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(t))));
+  let bad: number;
+  try {
+    bad = (await flag.data())[0];
+  } finally {
+    flag.dispose();
   }
+  if (bad) throwNonFinite(await t.data(), what);
+}
+
+function throwNonFinite(values: tf.TypedArray | ArrayLike<number>, what: string): never {
+  const i = Array.prototype.findIndex.call(values, (x: number) => !Number.isFinite(x));
+  throw new Error(`${what}: non-finite value ${values[i]} at index ${i}; the run has diverged or the input is corrupt`);
 }
 
 /** every tensor reachable from a plain object/array/map structure */

@@ -11,6 +11,11 @@ import { stockKernel } from './stock-kernels.js';
  *  - binary ops (Add, Multiply, ...) with a rank-1 operand of fewer than 128 values and a
  *    result of rank >= 5: the shared-memory shader indexes the same struct and fails.
  * The wrappers below run the backend's own kernels on equivalent views of rank <= 4.
+ * And AddN, found when `sfn run` evaluated Fashion-MNIST's 10 chunks: its one shader binds every
+ * input as a storage buffer, more than the device allows past maxStorageBuffersPerShaderStage
+ * (8 on llvmpipe through OpenGL ES; WebGPU's default limit is 8 too), and the invalid pipeline
+ * leaves the output unwritten. The wrapper adds in groups that fit, left to right as the kernel
+ * does, so the float32 result is the same.
  */
 
 const BACKEND = 'webgpu';
@@ -142,9 +147,27 @@ function binaryKernel(kernelName: string): tf.KernelFunc {
   };
 }
 
+/** AddN in groups of at most the storage buffers a shader may bind (less one for the output). */
+export function addNKernel(kernelArgs: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const args = kernelArgs as Args;
+  const inputs = args.inputs as unknown as tf.TensorInfo[];
+  const { backend } = args;
+  const limits = (backend as unknown as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }).device?.limits;
+  const group = Math.max(2, (limits?.maxStorageBuffersPerShaderStage ?? 8) - 1);
+  if (inputs.length <= group) return stock(tf.AddN)(args) as tf.TensorInfo;
+  let sum = stock(tf.AddN)({ ...args, inputs: inputs.slice(0, group) as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+  for (let i = group; i < inputs.length; i += group - 1) {
+    const next = stock(tf.AddN)({ ...args, inputs: [sum, ...inputs.slice(i, i + group - 1)] as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+    backend.disposeData(sum.dataId);
+    sum = next;
+  }
+  return sum;
+}
+
 /** The kernels sfn registers on webgpu (in place of the backend's own, which they call). */
 export const WEBGPU_KERNEL_FIXES: readonly { kernelName: string; kernelFunc: tf.KernelFunc }[] = [
   { kernelName: tf.PadV2, kernelFunc: padV2Kernel },
   { kernelName: tf.Tile, kernelFunc: tileKernel },
+  { kernelName: tf.AddN, kernelFunc: addNKernel as tf.KernelFunc },
   ...WEBGPU_BINARY_KERNELS.map((kernelName) => ({ kernelName, kernelFunc: binaryKernel(kernelName) })),
 ];

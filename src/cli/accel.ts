@@ -39,8 +39,8 @@ export function registerAccelCommand(program: Command): void {
     .option('--size <integer>', 'size of the random symmetric matrix', integerOption('--size', 2), 100)
     .option('--damping <number>', 'damping lambda: compare with (|H| + lambda I)^{-1} g', numberOption('--damping', 0, true), 0)
     .option('--v <number>', 'series scale factor V (default: the largest eigenvalue of H^2)', numberOption('--v', 0, false))
-    .action((opts: AccelCommandOptions) => {
-      const output = runAccelCommand(opts);
+    .action(async (opts: AccelCommandOptions) => {
+      const output = await runAccelCommand(opts);
       const { result } = output;
       const log = (line: string): void => void process.stdout.write(line + '\n');
       log(`target 2-norm ${result.targetNorm.toFixed(4)}, V ${result.V.toFixed(3)}, eigenvalues in [${result.eigenvalueRange.map((x) => x.toFixed(3)).join(', ')}], smallest |eigenvalue| ${result.smallestAbsEigenvalue.toExponential(3)}`);
@@ -54,8 +54,8 @@ export function registerAccelCommand(program: Command): void {
     });
 }
 
-export function runAccelCommand(options: AccelCommandOptions): AccelCommandOutput {
-  const result = runAcceleratorComparison({
+export async function runAccelCommand(options: AccelCommandOptions): Promise<AccelCommandOutput> {
+  const result = await runAcceleratorComparison({
     seed: options.seed,
     size: options.size,
     steps: options.steps,

@@ -35,7 +35,7 @@ export function registerRunCommand(program: Command): void {
     .option('--max-steps <n>', 'stop each run after n optimiser steps')
     .option('--workers <n>', 'runs in parallel, each in its own worker process', '1');
   storageOptions(command, true)
-    .option('--backend <name>', 'wasm, cpu, tensorflow or tensorflow-gpu (default: $SFN_BACKEND, else wasm)')
+    .option('--backend <name>', 'wasm, cpu, tensorflow, tensorflow-gpu or webgpu (default: $SFN_BACKEND, else wasm)')
     .option('--data-dir <dir>', 'dataset cache folder (default: $SFN_DATA_DIR, else ./datasets)')
     .option('--mirror <url-or-dir>', 'fetch dataset files from <mirror>/<dataset>/<file> (default: $SFN_DATA_MIRROR)')
     .option('--json', 'also print the summary as one JSON object on the last line of stdout')

@@ -48,7 +48,7 @@ export function registerTuneCommand(program: Command): void {
     .option('--study <name>', 'the study\'s name (default <experiment>-<algo>)')
     .option('--workers <n>', 'trials in parallel, each in its own worker process', integerOption('--workers', 1), 1);
   storageOptions(command, true)
-    .option('--backend <name>', 'wasm, cpu, tensorflow or tensorflow-gpu (default: $SFN_BACKEND, else wasm)')
+    .option('--backend <name>', 'wasm, cpu, tensorflow, tensorflow-gpu or webgpu (default: $SFN_BACKEND, else wasm)')
     .option('--data-dir <dir>', 'dataset cache folder (default: $SFN_DATA_DIR, else ./datasets)')
     .option('--mirror <url-or-dir>', 'fetch dataset files from <mirror>/<dataset>/<file> (default: $SFN_DATA_MIRROR)')
     .option('--json', 'also print the outcome as one JSON object on the last line of stdout')

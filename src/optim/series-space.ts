@@ -19,29 +19,24 @@ export function seriesVectorSpace(size: number): TfVectorSpace {
 }
 
 /**
- * Several dot products of flat vectors at once, as float64 numbers, with one device read:
+ * Several dot products of flat vectors at once, as float64 numbers, read asynchronously (webgpu):
  * 'float64' downloads each distinct vector once and accumulates on the host; 'backend' reduces
  * every pair on the device and reads the stacked results.
  */
-export function dotProducts(pairs: readonly (readonly [tf.Tensor1D, tf.Tensor1D])[], mode: DotAccumulation): number[] {
+export async function dotProducts(pairs: readonly (readonly [tf.Tensor1D, tf.Tensor1D])[], mode: DotAccumulation): Promise<number[]> {
   if (pairs.length === 0) return [];
   if (mode === 'backend') {
     const packed = tf.tidy(() => tf.stack(pairs.map(([a, b]) => tf.sum(tf.mul(a, b)))));
     try {
-      return Array.from(packed.dataSync());
+      return Array.from(await packed.data());
     } finally {
       packed.dispose();
     }
   }
-  const host = new Map<tf.Tensor1D, Float32Array>();
-  const read = (t: tf.Tensor1D): Float32Array => {
-    let values = host.get(t);
-    if (values === undefined) {
-      values = t.dataSync() as Float32Array;
-      host.set(t, values);
-    }
-    return values;
-  };
+  const distinct = [...new Set(pairs.flat())];
+  const values = await Promise.all(distinct.map((t) => t.data() as Promise<Float32Array>));
+  const host = new Map(distinct.map((t, i) => [t, values[i]]));
+  const read = (t: tf.Tensor1D): Float32Array => host.get(t) as Float32Array;
   return pairs.map(([a, b]) => {
     if (a.size !== b.size) throw new Error(`vector lengths differ: ${a.size} vs ${b.size}`);
     const x = read(a);

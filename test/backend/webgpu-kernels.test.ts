@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 import { conv2dBackpropFilter } from '../../src/backend/conv-backprop-filter.js';
-import { axisGroups, padV2Kernel, tileKernel } from '../../src/backend/webgpu-kernels.js';
+import { addNKernel, axisGroups, padV2Kernel, tileKernel } from '../../src/backend/webgpu-kernels.js';
 import { engineProducts } from '../../src/check/engine.js';
 import { makeHvpProblem } from '../../src/check/problem.js';
 import { readAndDispose, relativeError, uniform } from './helpers/check.js';
@@ -41,6 +41,9 @@ const CASES: Case[] = [
   { name: 'subtract, rank 1 from rank 5', shapes: [[4], [1, 1, 1, 1, 4]], run: (a, b) => tf.sub(a, b) },
   { name: 'add, rank 6 and rank 1', shapes: [[2, 1, 2, 3, 2, 5], [5]], run: (a, b) => tf.add(a, b) },
   { name: 'maximum, rank 5 and rank 1', shapes: [[2, 3, 2, 2, 3], [3]], run: (a, b) => tf.maximum(a, b) },
+  // more inputs than a shader may bind: evaluation's per-chunk sums, a linear combination of 2N+1 = 13 partial sums
+  { name: 'addN of 10 scalars', shapes: Array.from({ length: 10 }, () => []), run: (...xs) => tf.addN(xs) },
+  { name: 'addN of 13 vectors', shapes: Array.from({ length: 13 }, () => [37]), run: (...xs) => tf.addN(xs) },
 ];
 
 function inputsOf(c: Case, seed: number): tf.Tensor[] {
@@ -74,6 +77,7 @@ test("webgpu: the kernels sfn registers are in place, and webgpu's own Tile cann
   if (!(await useWebGpu(t))) return;
   assert.equal(tf.getKernel(tf.PadV2, 'webgpu')?.kernelFunc, padV2Kernel);
   assert.equal(tf.getKernel(tf.Tile, 'webgpu')?.kernelFunc, tileKernel);
+  assert.equal(tf.getKernel(tf.AddN, 'webgpu')?.kernelFunc, addNKernel);
   tf.env().set('WEBGPU_CPU_FORWARD', false);
   const x = tf.tidy(() => tf.add(tf.ones([1, 6, 1, 1, 4]), 0)); // on the device, not readable synchronously
   tf.env().set('WEBGPU_CPU_FORWARD', true);

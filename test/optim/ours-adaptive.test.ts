@@ -40,7 +40,7 @@ const indefinite: ExplicitProblem = {
 };
 const w0 = [0.5, -1, 0.25, 1, -0.5];
 
-function directionF64(problem: ExplicitProblem, w: number[], o: { K: number; N: number; damping: number; V: number; compat?: 'reference' }) {
+async function directionF64(problem: ExplicitProblem, w: number[], o: { K: number; N: number; damping: number; V: number; compat?: 'reference' }) {
   const H = hessianF64(problem, w);
   return seriesDirection(f64, Float64Array.from(gradF64(problem, w)), (v) => Float64Array.from(matVec(H, Array.from(v))), {
     terms: o.K,
@@ -62,7 +62,7 @@ test('compat reference: exactly lr 1 and momentum 0, no extra HVPs, step -d, rho
     assert.equal(infos[t].momentum, 0);
     assert.equal(infos[t].hvps, 2 * (o.K - 1));
     assert.equal(infos[t].damping, damping);
-    const ref = directionF64(indefinite, ws[t], { ...o, damping, V, compat: 'reference' });
+    const ref = await directionF64(indefinite, ws[t], { ...o, damping, V, compat: 'reference' });
     V = ref.V;
     const d = Array.from(ref.direction);
     for (let i = 0; i < 5; i++) assert.ok(Math.abs(ws[t + 1][i] - (ws[t][i] - d[i])) < 1e-5, `step ${t} entry ${i}`);
@@ -80,7 +80,7 @@ test('exact mode: lr and momentum are the minimiser of the 2-D model with real c
   let V = 100;
   for (let t = 0; t < 4; t++) {
     const lambda = infos[t].damping;
-    const ref = directionF64(convex, ws[t], { ...o, damping: lambda, V });
+    const ref = await directionF64(convex, ws[t], { ...o, damping: lambda, V });
     V = ref.V;
     const d = Array.from(ref.direction);
     const g = gradF64(convex, ws[t]);
@@ -191,7 +191,7 @@ test('ours-adaptive: tensor count flat over many steps (accepted and rejected); 
   }
 });
 
-test('ours-adaptive: built by the registry with the schema defaults (decay 0.9, floor 1e-8, thresholds 1/4, 3/4)', () => {
+test('ours-adaptive: built by the registry with the schema defaults (decay 0.9, floor 1e-8, thresholds 1/4, 3/4)', async () => {
   const parsed = hp({ K: 5, N: 2 });
   assert.deepEqual([parsed.dampingDecay, parsed.minDamping, parsed.rhoLow, parsed.rhoHigh, parsed.V0], [0.9, 1e-8, 0.25, 0.75, 100]);
   assert.equal(createOptimizer({ name: 'ours-adaptive', hyperparameters: parsed }, { parameterCount: 5, seed: 0 }).name, 'ours-adaptive');

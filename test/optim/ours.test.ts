@@ -20,7 +20,7 @@ const hp = (over: Record<string, unknown>) => HYPERPARAMETER_SCHEMAS.ours.parse(
 const f64 = new Float64VectorSpace();
 
 /** the float64 series direction of the same algorithm at w (what the float32 optimiser approximates) */
-function directionF64(problem: ExplicitProblem, w: number[], o: { K: number; N: number; damping: number; V: number; accelerator?: 'wynn' | 'sablonniere' | 'none' }) {
+async function directionF64(problem: ExplicitProblem, w: number[], o: { K: number; N: number; damping: number; V: number; accelerator?: 'wynn' | 'sablonniere' | 'none' }) {
   const H = hessianF64(problem, w);
   return seriesDirection(f64, Float64Array.from(gradF64(problem, w)), (v) => Float64Array.from(matVec(H, Array.from(v))), {
     terms: o.K,
@@ -45,7 +45,7 @@ test('ours: the update is lr times the series direction plus heavy-ball momentum
   let V = 100;
   let u = [0, 0, 0, 0, 0];
   for (let t = 0; t < 3; t++) {
-    const ref = directionF64(indefinite, ws[t], { ...o, V });
+    const ref = await directionF64(indefinite, ws[t], { ...o, V });
     V = ref.V;
     u = Array.from(ref.direction, (d, i) => o.lr * d + o.momentum * u[i]);
     const expected = ws[t].map((w, i) => w - u[i]);
@@ -130,13 +130,13 @@ test('ours: tensor count stays flat over many steps, with and without momentum',
   }
 });
 
-test('ours: built by the registry; K < 2N+1 is refused when the optimiser is built', () => {
+test('ours: built by the registry; K < 2N+1 is refused when the optimiser is built', async () => {
   const opt = createOptimizer({ name: 'ours', hyperparameters: hp({ K: 5, N: 2 }) }, { parameterCount: 5, seed: 0 });
   assert.equal(opt.name, 'ours');
   assert.throws(() => make(ours, hp({ K: 4, N: 2 })), /K >= 2N\+1/);
 });
 
-test('dot products: float64 on the host up to HOST_DOT_LIMIT entries, on the device above', () => {
+test('dot products: float64 on the host up to HOST_DOT_LIMIT entries, on the device above', async () => {
   assert.equal(dotAccumulationFor(40_000), 'float64');
   assert.equal(dotAccumulationFor(HOST_DOT_LIMIT), 'float64');
   assert.equal(dotAccumulationFor(11_000_000), 'backend');

@@ -27,8 +27,8 @@ function withCurvature(includesDamping: boolean): Direction<null> {
   const identity = identityDirection();
   const curvature: CurvatureModel = {
     includesDamping,
-    gram(vectors) {
-      const vs = vectors.map((v) => Array.from(v.dataSync()));
+    async gram(vectors) {
+      const vs = await Promise.all(vectors.map(async (v) => Array.from(await v.data())));
       return { gram: vs.map((a) => vs.map((b) => dot(a, matVec(K, b)))), hvps: 0 };
     },
   };

@@ -104,7 +104,7 @@ export class DenseKernelObjective implements ModelObjective, HostProducts {
     }
   }
 
-  layerStatistics(labels: FisherLabels, otherParams?: readonly string[]): LayerStatistics {
+  layerStatistics(labels: FisherLabels, otherParams?: readonly string[]): Promise<LayerStatistics> {
     return this.fallback().layerStatistics(labels, otherParams);
   }
 

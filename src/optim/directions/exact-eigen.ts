@@ -99,8 +99,8 @@ export function exactEigenDirection(o: ExactEigenOptions): Direction<ExactEigenS
 function absoluteCurvature(spectrum: SymmetricSpectrum): CurvatureModel {
   return {
     includesDamping: false,
-    gram(vectors) {
-      const vs = vectors.map((v) => Float64Array.from(v.dataSync()));
+    async gram(vectors) {
+      const vs = (await Promise.all(vectors.map((v) => v.data()))).map((v) => Float64Array.from(v));
       const kv = vs.map((v) => spectrum.apply(Math.abs, v));
       const gram = vs.map((vi, i) => vs.map((vj, j) => 0.5 * (dot(vi, kv[j]) + dot(vj, kv[i]))));
       return { gram, hvps: 0 };
@@ -124,7 +124,7 @@ function dot(a: Float64Array, b: Float64Array): number {
 function nonFinite(n: number, state: ExactEigenState, info: StepInfo, withCurvature: boolean): DirectionOutput<ExactEigenState> {
   const curvature: CurvatureModel = {
     includesDamping: false,
-    gram: (vectors) => ({ gram: vectors.map(() => vectors.map(() => NaN)), hvps: 0 }),
+    gram: (vectors) => Promise.resolve({ gram: vectors.map(() => vectors.map(() => NaN)), hvps: 0 }),
   };
   return {
     direction: tf.fill([n], NaN, 'float32') as tf.Tensor1D,

@@ -58,8 +58,8 @@ export function kfacDirection(o: KfacDirectionOptions): Direction<KfacDirectionS
       const curvature = state.curvature ?? new KfacCurvature(objective.modelSpec, { ema: o.ema, inverseUpdatePeriod: o.inverseUpdatePeriod, hostInverseMaxSize: o.hostInverseMaxSize });
       const next = { curvature, step: state.step + 1 };
       try {
-        if (state.step === 0 && o.burnIn > 0) kfacBurnIn(objective, curvature, { passes: o.burnIn, runSeed: o.seed, labels });
-        const direction = preconditionedGradient(objective, curvature, { step: state.step, damping, seed: fisherSeed(o.seed, state.step), labels }, grad);
+        if (state.step === 0 && o.burnIn > 0) await kfacBurnIn(objective, curvature, { passes: o.burnIn, runSeed: o.seed, labels });
+        const direction = await preconditionedGradient(objective, curvature, { step: state.step, damping, seed: fisherSeed(o.seed, state.step), labels }, grad);
         return {
           direction,
           state: next,
@@ -82,7 +82,7 @@ export function kfacDirection(o: KfacDirectionOptions): Direction<KfacDirectionS
 function nonFinite(n: number, state: KfacDirectionState, withCurvature: boolean): DirectionOutput<KfacDirectionState> {
   const curvature: CurvatureModel = {
     includesDamping: false,
-    gram: (vectors) => ({ gram: vectors.map(() => vectors.map(() => NaN)), hvps: 0 }),
+    gram: (vectors) => Promise.resolve({ gram: vectors.map(() => vectors.map(() => NaN)), hvps: 0 }),
   };
   return {
     direction: tf.fill([n], NaN, 'float32') as tf.Tensor1D,

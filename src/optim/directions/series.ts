@@ -50,8 +50,8 @@ export function hessianSeriesDirection(hp: SeriesHyperparameters): Direction<Ser
       // where the Objective computes H v on the host and dot products are summed there anyway, the
       // series' vector arithmetic runs on host arrays too: the same bits, without a backend kernel per operation
       const series = hasHostProducts(objective) && dotAccumulationFor(params.size) === 'float64'
-        ? hostSeries(seriesDirection(new Float32VectorSpace(), Float32Array.from(grad.dataSync()), (v) => objective.hvpHost(v), options))
-        : seriesDirection(seriesVectorSpace(params.size), grad, (v) => objective.hvp(v), options);
+        ? hostSeries(await seriesDirection(new Float32VectorSpace(), Float32Array.from(await grad.data()), (v) => objective.hvpHost(v), options))
+        : await seriesDirection(seriesVectorSpace(params.size), grad, (v) => objective.hvp(v), options);
       return {
         direction: series.direction,
         state: { V: series.V },

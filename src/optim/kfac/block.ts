@@ -12,7 +12,7 @@ export interface CurvatureBlock {
   /** folds one batch's statistics into the moving averages (see moving-average.ts) */
   updateStatistics(stats: LayerStatistics, ema: number): void;
   /** recomputes the cached damped inverses (Kronecker blocks; diagonal blocks use the damping at precondition time) */
-  updateInverses(damping: number): void;
+  updateInverses(damping: number): void | Promise<void>;
   /** the block's part of F^-1 g: per-parameter gradients in, same shapes out (caller owns them) */
   precondition(grads: tf.Tensor[], damping: number): tf.Tensor[];
   dispose(): void;

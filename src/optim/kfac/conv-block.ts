@@ -49,8 +49,8 @@ export class ConvBlock implements CurvatureBlock {
     this.factors.update(a, gStats, ema);
   }
 
-  updateInverses(damping: number): void {
-    this.factors.updateInverses(damping);
+  updateInverses(damping: number): Promise<void> {
+    return this.factors.updateInverses(damping);
   }
 
   precondition(grads: tf.Tensor[], _damping: number): tf.Tensor[] {

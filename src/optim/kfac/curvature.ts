@@ -70,16 +70,16 @@ export class KfacCurvature {
   }
 
   /** recomputes the damped inverses of the Kronecker blocks now */
-  updateInverses(damping: number, step?: number): void {
-    for (const b of this.blocks) b.updateInverses(damping);
+  async updateInverses(damping: number, step?: number): Promise<void> {
+    for (const b of this.blocks) await b.updateInverses(damping);
     this.inversesStep = step ?? this.inversesStep ?? 0;
   }
 
   /** the inverses at steps 0, P, 2P, ... (and whenever there are none); says whether it made them */
-  maybeUpdateInverses(step: number, damping: number): boolean {
+  async maybeUpdateInverses(step: number, damping: number): Promise<boolean> {
     const period = this.opts.inverseUpdatePeriod ?? 1;
     if (this.inversesStep !== null && step % period !== 0) return false;
-    this.updateInverses(damping, step);
+    await this.updateInverses(damping, step);
     return true;
   }
 

@@ -40,8 +40,8 @@ export class DenseBlock implements CurvatureBlock {
     this.factors.update(a, g, ema);
   }
 
-  updateInverses(damping: number): void {
-    this.factors.updateInverses(damping);
+  updateInverses(damping: number): Promise<void> {
+    return this.factors.updateInverses(damping);
   }
 
   precondition(grads: tf.Tensor[], _damping: number): tf.Tensor[] {

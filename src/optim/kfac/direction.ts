@@ -37,11 +37,11 @@ export function burnInSeed(runSeed: number, pass: number): number {
  * fresh sampled labels: the same thing for full-batch training, the same estimator on one batch
  * otherwise, and no batch is skipped.
  */
-export function kfacBurnIn(
+export async function kfacBurnIn(
   objective: Objective & LayerStatisticsSource, curvature: KfacCurvature, o: { passes: number; runSeed: number; labels?: 'sampled' | 'data' },
-): void {
+): Promise<void> {
   for (let k = 0; k < o.passes; k++) {
-    const stats = objective.layerStatistics(fisherLabels(o.labels ?? 'sampled', burnInSeed(o.runSeed, k)), curvature.otherParams);
+    const stats = await objective.layerStatistics(fisherLabels(o.labels ?? 'sampled', burnInSeed(o.runSeed, k)), curvature.otherParams);
     try {
       curvature.updateStatistics(stats, 1);
     } finally {
@@ -56,16 +56,16 @@ export function kfacBurnIn(
  * preconditioned gradient. The update is minus a multiple of p. Cost: one backward pass for the
  * statistics, the factor products, the inverses when due, two small products per block.
  */
-export function kfacDirection(
+export async function kfacDirection(
   objective: Objective & LayerStatisticsSource, curvature: KfacCurvature, a: KfacDirectionArgs, grad?: tf.Tensor1D,
-): tf.Tensor1D {
-  const stats = objective.layerStatistics(fisherLabels(a.labels ?? 'sampled', a.seed), curvature.otherParams);
+): Promise<tf.Tensor1D> {
+  const stats = await objective.layerStatistics(fisherLabels(a.labels ?? 'sampled', a.seed), curvature.otherParams);
   try {
     curvature.updateStatistics(stats);
   } finally {
     disposeLayerStatistics(stats);
   }
-  curvature.maybeUpdateInverses(a.step, a.damping);
+  await curvature.maybeUpdateInverses(a.step, a.damping);
   const g = grad ?? objective.grad();
   try {
     return curvature.precondition(g, a.damping);

@@ -20,11 +20,11 @@ export class KroneckerFactors {
     this.g.update(gStats, ema);
   }
 
-  updateInverses(damping: number): void {
+  async updateInverses(damping: number): Promise<void> {
     const a = this.a.value() as tf.Tensor2D;
     const g = this.g.value() as tf.Tensor2D;
     try {
-      const next = piDampedInverses(a, g, damping, this.opts);
+      const next = await piDampedInverses(a, g, damping, this.opts);
       this.disposeInverses();
       this.inverses = { aInv: tf.keep(next.aInv), gInv: tf.keep(next.gInv) };
     } finally {

@@ -27,17 +27,22 @@ export interface InverseOptions {
   what?: string;
 }
 
-function trace(m: tf.Tensor2D): number {
+async function trace(m: tf.Tensor2D): Promise<number> {
   const n = m.shape[0];
-  return tf.tidy(() => tf.sum(tf.stridedSlice(tf.reshape(m, [n * n]), [0], [n * n], [n + 1])).dataSync()[0]);
+  const t = tf.tidy(() => tf.sum(tf.stridedSlice(tf.reshape(m, [n * n]), [0], [n * n], [n + 1])));
+  try {
+    return (await t.data())[0];
+  } finally {
+    t.dispose();
+  }
 }
 
 /** (m / norm + damping I)^-1 * factor */
-function dampedInverse(m: tf.Tensor2D, norm: number, damping: number, factor: number, o: InverseOptions, which: string): tf.Tensor2D {
+async function dampedInverse(m: tf.Tensor2D, norm: number, damping: number, factor: number, o: InverseOptions, which: string): Promise<tf.Tensor2D> {
   const n = m.shape[0];
   const what = `${o.what ?? 'KFAC block'}: damped ${which} factor`;
   if (n <= (o.hostMaxSize ?? HOST_LEAF)) {
-    const a = m.dataSync();
+    const a = await m.data();
     const d = new Float64Array(n * n);
     for (let i = 0; i < n * n; i++) d[i] = a[i] / norm;
     for (let i = 0; i < n; i++) d[i * n + i] += damping;
@@ -47,8 +52,12 @@ function dampedInverse(m: tf.Tensor2D, norm: number, damping: number, factor: nu
     return tf.tensor2d(out, [n, n]);
   }
   const damped = tf.tidy(() => tf.add(tf.div(m, norm), tf.mul(tf.eye(n), damping)) as tf.Tensor2D);
-  const inv = spdInverse(damped, o.hostMaxSize ?? HOST_LEAF, what);
-  damped.dispose();
+  let inv: tf.Tensor2D;
+  try {
+    inv = await spdInverse(damped, o.hostMaxSize ?? HOST_LEAF, what);
+  } finally {
+    damped.dispose();
+  }
   if (factor === 1) return inv;
   const scaled = tf.tidy(() => tf.mul(inv, factor) as tf.Tensor2D);
   inv.dispose();
@@ -57,12 +66,11 @@ function dampedInverse(m: tf.Tensor2D, norm: number, damping: number, factor: nu
 
 const scaledEye = (n: number, value: number) => tf.tidy(() => tf.mul(tf.eye(n), value) as tf.Tensor2D);
 
-export function piDampedInverses(a: tf.Tensor2D, g: tf.Tensor2D, damping: number, o: InverseOptions = {}): PiDampedInverses {
+export async function piDampedInverses(a: tf.Tensor2D, g: tf.Tensor2D, damping: number, o: InverseOptions = {}): Promise<PiDampedInverses> {
   if (!(damping > 0)) throw new Error(`KFAC damping must be positive, got ${damping}`);
   const dA = a.shape[0];
   const dG = g.shape[0];
-  const trA = trace(a);
-  const trG = trace(g);
+  const [trA, trG] = await Promise.all([trace(a), trace(g)]);
   const scale = trA * trG;
   if (!Number.isFinite(scale)) throw new FactorInverseError(`${o.what ?? 'KFAC block'}: the factors are not finite (traces ${trA}, ${trG}); the run has diverged`);
   if (!(scale > 0)) {
@@ -73,11 +81,14 @@ export function piDampedInverses(a: tf.Tensor2D, g: tf.Tensor2D, damping: number
     const s = 1 / Math.sqrt(scale + damping);
     return { aInv: scaledEye(1, s), gInv: scaledEye(1, s) };
   }
-  if (dA === 1) return { aInv: scaledEye(1, 1 / scale), gInv: dampedInverse(g, trG, damping / scale, 1, o, 'output-gradient') };
-  if (dG === 1) return { aInv: dampedInverse(a, trA, damping / scale, 1, o, 'input'), gInv: scaledEye(1, 1 / scale) };
+  if (dA === 1) return { aInv: scaledEye(1, 1 / scale), gInv: await dampedInverse(g, trG, damping / scale, 1, o, 'output-gradient') };
+  if (dG === 1) return { aInv: await dampedInverse(a, trA, damping / scale, 1, o, 'input'), gInv: scaledEye(1, 1 / scale) };
   const root = Math.sqrt(scale);
-  return {
-    aInv: dampedInverse(a, trA, Math.sqrt((damping * dG) / (scale * dA)), 1 / root, o, 'input'),
-    gInv: dampedInverse(g, trG, Math.sqrt((damping * dA) / (scale * dG)), 1 / root, o, 'output-gradient'),
-  };
+  const aInv = await dampedInverse(a, trA, Math.sqrt((damping * dG) / (scale * dA)), 1 / root, o, 'input');
+  try {
+    return { aInv, gInv: await dampedInverse(g, trG, Math.sqrt((damping * dA) / (scale * dG)), 1 / root, o, 'output-gradient') };
+  } catch (e) {
+    aInv.dispose();
+    throw e;
+  }
 }

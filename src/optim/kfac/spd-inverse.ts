@@ -65,17 +65,23 @@ export function hostSpdInverse(a: ArrayLike<number>, n: number, what = 'matrix')
 /** default size of the host leaves (and of factors inverted wholly on the host) */
 export const HOST_LEAF = 128;
 
-/** The inverse of an SPD matrix on the backend (float32); the caller owns the result. */
-export function spdInverse(m: tf.Tensor2D, leaf = HOST_LEAF, what = 'matrix'): tf.Tensor2D {
+/** The inverse of an SPD matrix on the backend (float32), its leaves read asynchronously; the caller owns the result. */
+export async function spdInverse(m: tf.Tensor2D, leaf = HOST_LEAF, what = 'matrix'): Promise<tf.Tensor2D> {
   const n = m.shape[0];
   if (n <= leaf) {
-    const inv = hostSpdInverse(m.dataSync(), n, what);
+    const inv = hostSpdInverse(await m.data(), n, what);
     return tf.tensor2d(Float32Array.from(inv), [n, n]);
   }
   // split on a multiple of the leaf size, so that the leaves are full
   const h = leaf * Math.ceil(n / (2 * leaf));
   const r = n - h;
-  const aInv = tf.tidy(() => spdInverse(tf.slice(m, [0, 0], [h, h]), leaf, what));
+  const topLeftBlock = tf.slice(m, [0, 0], [h, h]);
+  let aInv: tf.Tensor2D;
+  try {
+    aInv = await spdInverse(topLeftBlock, leaf, what);
+  } finally {
+    topLeftBlock.dispose();
+  }
   const parts = tf.tidy(() => {
     const b = tf.slice(m, [0, h], [h, r]);
     const x = tf.matMul(aInv, b);
@@ -83,7 +89,13 @@ export function spdInverse(m: tf.Tensor2D, leaf = HOST_LEAF, what = 'matrix'): t
     const sSym = tf.mul(tf.add(s, tf.transpose(s)), 0.5) as tf.Tensor2D;
     return { x, sSym };
   });
-  const sInv = spdInverse(parts.sSym, leaf, what);
+  let sInv: tf.Tensor2D;
+  try {
+    sInv = await spdInverse(parts.sSym, leaf, what);
+  } catch (e) {
+    tf.dispose([aInv, parts.x, parts.sSym]);
+    throw e;
+  }
   const out = tf.tidy(() => {
     const y = tf.matMul(parts.x, sInv); // X S^-1, [h, r]
     const topLeft = tf.add(aInv, tf.matMul(y, tf.transpose(parts.x)));

@@ -167,7 +167,7 @@ export async function lbfgsRun<V>(
 
     const gradientTolerance = r(o.gradientTolerance);
     const changeTolerance = r(o.changeTolerance);
-    if (!reference && space.maxAbs(g) < gradientTolerance) {
+    if (!reference && (await space.maxAbs(g)) < gradientTolerance) {
       return { x, loss: f, iterations, evaluations, lineSearchFailed, converged: true, status };
     }
     for (;;) {
@@ -176,7 +176,7 @@ export async function lbfgsRun<V>(
         break;
       }
       const count = reference ? Math.min(iterations, state.history.length) : state.history.length;
-      const p = lbfgsDirection(space, state.history, g, state.gamma, count, r);
+      const p = await lbfgsDirection(space, state.history, g, state.gamma, count, r);
       let step: number;
       let fNew: number;
       let gNew: V;
@@ -185,7 +185,7 @@ export async function lbfgsRun<V>(
         if (o.lineSearch === 'strong-wolfe') {
           const budget = reference ? o.lineSearchMaxEvaluations : Math.min(o.lineSearchMaxEvaluations, o.maxEvaluations - evaluations);
           // exact mode, no curvature pair yet (p = -gamma g): first trial step at most 1/||p|| (scipy's L-BFGS-B)
-          const initialStep = reference || state.history.length > 0 ? o.lr : o.lr * Math.min(1, 1 / space.norm(p));
+          const initialStep = reference || state.history.length > 0 ? o.lr : o.lr * Math.min(1, 1 / (await space.norm(p)));
           const ls = await strongWolfeLineSearch(space, evaluate, x, p, f, g, {
             compat: o.compat,
             c1: o.c1,
@@ -216,8 +216,8 @@ export async function lbfgsRun<V>(
       space.dispose(p);
       const xNew = space.add(x, s);
       const y = space.sub(gNew, g);
-      const ys = r(space.dot(y, s));
-      const yy = r(space.dot(y, y));
+      const ys = r(await space.dot(y, s));
+      const yy = r(await space.dot(y, y));
       if (reference || ys > Number.EPSILON * yy) {
         state.history.push(s, y, r(1 / ys));
         state.gamma = r(ys / yy);
@@ -237,7 +237,7 @@ export async function lbfgsRun<V>(
       g = gNew;
       state.last = { loss: f, grad: g };
 
-      converged = space.maxAbs(g) < gradientTolerance;
+      converged = (await space.maxAbs(g)) < gradientTolerance;
       if (reference) {
         // JAX's order: later rules override earlier ones; the counters are those from before the iteration
         status = 0;

@@ -107,7 +107,7 @@ export async function strongWolfeLineSearch<V>(
   options: LineSearchOptions,
 ): Promise<LineSearchResult<V>> {
   checkOptions(options);
-  const search = new Search(space, evaluate, x, p, loss0, grad0, options);
+  const search = new Search(space, evaluate, x, p, loss0, grad0, await space.dot(grad0, p), options);
   try {
     return options.compat === 'reference' ? await search.runReference() : await search.runExact();
   } finally {
@@ -135,12 +135,13 @@ class Search<V> {
     private readonly p: V,
     loss0: number,
     private readonly grad0: V,
+    slope0: number,
     private readonly o: LineSearchOptions,
   ) {
     this.reference = o.compat === 'reference';
     this.r = this.reference && o.precision === 'float32' ? Math.fround : (x) => x;
     this.phi0 = this.r(loss0);
-    this.dphi0 = this.r(space.dot(grad0, p));
+    this.dphi0 = this.r(slope0);
     this.widthThreshold = this.r(o.precision === 'float32' ? 1e-5 : 1e-10);
     this.star = { a: 0, phi: this.phi0, dphi: this.dphi0, grad: null };
     this.best = this.star;
@@ -171,7 +172,7 @@ class Search<V> {
     }
     this.evaluations++;
     this.held.add(r.grad);
-    const probe = { a, phi: this.r(r.loss), dphi: this.r(this.space.dot(r.grad, this.p)), grad: r.grad };
+    const probe = { a, phi: this.r(r.loss), dphi: this.r(await this.space.dot(r.grad, this.p)), grad: r.grad };
     // exact mode's fallback: the lowest point with sufficient decrease
     if (!this.reference && Number.isFinite(probe.phi) && !this.notSufficient(probe) && probe.phi < this.best.phi) this.best = probe;
     return probe;

@@ -7,8 +7,8 @@ import { Float64VectorSpace, TfVectorSpace, type DotAccumulation, type VectorSpa
  * a NaN gradient never passes `maxAbs(g) < tolerance`).
  */
 export interface LbfgsVectorSpace<V> extends VectorSpace<V> {
-  /** max_i |a_i| (the infinity norm); NaN when an entry is NaN */
-  maxAbs(a: V): number;
+  /** max_i |a_i| (the infinity norm); NaN when an entry is NaN (a promise as for dot) */
+  maxAbs(a: V): number | Promise<number>;
 }
 
 /** exact float64 arithmetic on the host (tests, and the optimiser's history for small models) */
@@ -118,11 +118,11 @@ export class TfLbfgsSpace extends TfVectorSpace implements LbfgsVectorSpace<tf.T
     super(dotAccumulation);
   }
 
-  maxAbs(a: tf.Tensor1D): number {
+  async maxAbs(a: tf.Tensor1D): Promise<number> {
     // one read for both numbers: the largest |entry| and whether any entry is NaN (max skips NaN)
     const packed = tf.tidy(() => tf.stack([tf.max(tf.abs(a)), tf.cast(tf.any(tf.isNaN(a)), 'float32')]));
     try {
-      const [m, nan] = packed.dataSync();
+      const [m, nan] = await packed.data();
       return nan === 1 ? NaN : m;
     } finally {
       packed.dispose();

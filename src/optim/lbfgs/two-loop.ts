@@ -67,27 +67,27 @@ export class LbfgsHistory<V> {
  * after each operation (Math.fround for the reference's float32 arithmetic; default exact).
  * Returns a fresh vector owned by the caller.
  */
-export function lbfgsDirection<V>(
+export async function lbfgsDirection<V>(
   space: VectorSpace<V>,
   history: LbfgsHistory<V>,
   g: V,
   gamma: number,
   count = history.length,
   round: (x: number) => number = (x) => x,
-): V {
+): Promise<V> {
   const pairs = history.newest(count);
   const alphas = new Array<number>(pairs.length);
   let q = space.scale(g, -1);
   try {
     for (let i = pairs.length - 1; i >= 0; i--) {
       const { s, y, rho } = pairs[i];
-      alphas[i] = round(rho * round(space.dot(s, q)));
+      alphas[i] = round(rho * round(await space.dot(s, q)));
       q = replace(space, q, space.axpy(-alphas[i], y, q));
     }
     q = replace(space, q, space.scale(q, gamma));
     for (let i = 0; i < pairs.length; i++) {
       const { s, y, rho } = pairs[i];
-      const b = round(rho * round(space.dot(y, q)));
+      const b = round(rho * round(await space.dot(y, q)));
       q = replace(space, q, space.axpy(round(alphas[i] - b), s, q));
     }
     return q;

@@ -58,14 +58,14 @@ export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState
       let step: tf.Tensor1D | undefined;
       let next: tf.Tensor1D | undefined;
       try {
-        const lossBefore = readScalar(objective.loss());
+        const lossBefore = await readScalar(objective.loss());
         let model: QuadraticModelStep;
         let hvps = 0;
         const info: StepInfo = {};
         if (o.model === 'degenerate') {
-          model = referenceQuadraticModel(dotProducts([[g, d]], mode)[0]);
+          model = referenceQuadraticModel((await dotProducts([[g, d]], mode))[0]);
         } else {
-          const solved = planeModel(g, d, state.previousStep, state.damping, curvature, mode, o.modelChange !== 'undamped');
+          const solved = await planeModel(g, d, state.previousStep, state.damping, curvature, mode, o.modelChange !== 'undamped');
           model = solved.model;
           hvps = solved.hvps;
           if (solved.gaussNewtonProducts !== undefined) info.gaussNewtonProducts = solved.gaussNewtonProducts;
@@ -85,7 +85,7 @@ export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState
         if (adapting || o.acceptance === 'safeguarded') {
           const after = objective.at(next);
           after.grad.dispose();
-          const lossAfter = readScalar(after.loss);
+          const lossAfter = await readScalar(after.loss);
           info.lossChange = lossAfter - lossBefore;
           if (o.acceptance === 'every-step') {
             info.rho = reductionRatio(lossBefore, lossAfter, model.predictedChange);
@@ -133,7 +133,7 @@ export function adaptiveRule(o: AdaptiveRuleOptions): StepRule<AdaptiveRuleState
  * matrix from the curvature model (one product on the first step, two after), lambda's part
  * (lambda D, D = V^T V) added here unless K already holds it.
  */
-function planeModel(
+async function planeModel(
   g: tf.Tensor1D,
   d: tf.Tensor1D,
   p: tf.Tensor1D | null,
@@ -141,23 +141,23 @@ function planeModel(
   curvature: CurvatureModel,
   mode: DotAccumulation,
   dampingInChange: boolean,
-): { model: ReturnType<typeof solveQuadraticModel>; hvps: number; gaussNewtonProducts?: number } {
+): Promise<{ model: ReturnType<typeof solveQuadraticModel>; hvps: number; gaussNewtonProducts?: number }> {
   const lambda = curvature.includesDamping ? 0 : damping;
   if (p === null) {
-    const [gd, dd] = dotProducts([[g, d], [d, d]], mode);
-    const { gram, ...cost } = curvature.gram([d]);
+    const [gd, dd] = await dotProducts([[g, d], [d, d]], mode);
+    const { gram, ...cost } = await curvature.gram([d]);
     return { model: solveQuadraticModel({ gd, dHd: gram[0][0], dd, damping: lambda, dampingInChange }), ...cost };
   }
-  const [gd, dd, gp, pp, dp] = dotProducts([[g, d], [d, d], [g, p], [p, p], [d, p]], mode);
-  const { gram, ...cost } = curvature.gram([d, p]);
+  const [gd, dd, gp, pp, dp] = await dotProducts([[g, d], [d, d], [g, p], [p, p], [d, p]], mode);
+  const { gram, ...cost } = await curvature.gram([d, p]);
   const previous = { gp, pHp: gram[1][1], pp, dHp: gram[0][1], dp };
   return { model: solveQuadraticModel({ gd, dHd: gram[0][0], dd, damping: lambda, previous, dampingInChange }), ...cost };
 }
 
-/** the value of a scalar tensor as a float64 number; the tensor is freed */
-export function readScalar(t: tf.Scalar): number {
+/** the value of a scalar tensor as a float64 number, read asynchronously (webgpu); the tensor is freed */
+export async function readScalar(t: tf.Scalar): Promise<number> {
   try {
-    return t.dataSync()[0];
+    return (await t.data())[0];
   } finally {
     t.dispose();
   }

@@ -13,8 +13,8 @@ import type { CurvatureModel } from './types.js';
 export function gaussNewtonCurvature(source: LayerStatisticsSource, mode: DotAccumulation): CurvatureModel {
   return {
     includesDamping: false,
-    gram(vectors) {
-      const gram = gramOfProducts(vectors, (v) => source.gaussNewtonProduct(v), (vs) => source.gaussNewtonProductBatch(vs), mode);
+    async gram(vectors) {
+      const gram = await gramOfProducts(vectors, (v) => source.gaussNewtonProduct(v), (vs) => source.gaussNewtonProductBatch(vs), mode);
       return { gram, hvps: 0, gaussNewtonProducts: vectors.length };
     },
   };

@@ -9,7 +9,7 @@ import type { StepInfo } from '../optimizer.js';
  */
 export interface CurvatureModel {
   /** G (k x k, symmetric, float64) and how many Hessian-vector (or Gauss-Newton-vector) products it cost */
-  gram(vectors: readonly tf.Tensor1D[]): { gram: number[][]; hvps: number; gaussNewtonProducts?: number };
+  gram(vectors: readonly tf.Tensor1D[]): Promise<{ gram: number[][]; hvps: number; gaussNewtonProducts?: number }>;
   /** K already contains the damping; otherwise the rule adds lambda v_i . v_j (C = K + lambda I) */
   readonly includesDamping: boolean;
 }

@@ -76,7 +76,7 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return ab / Math.sqrt(aa * bb);
 }
 
-export function runAcceleratorComparison(options: ComparisonOptions): ComparisonResult {
+export async function runAcceleratorComparison(options: ComparisonOptions): Promise<ComparisonResult> {
   const { seed, size, steps } = options;
   if (!Number.isInteger(size) || size < 2) throw new Error(`size must be an integer >= 2, got ${size}`);
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be an integer >= 1, got ${steps}`);
@@ -103,19 +103,19 @@ export function runAcceleratorComparison(options: ComparisonOptions): Comparison
     rows.push({ step, method, order, cosine: cosineSimilarity(v, target), norm: Math.hypot(...v), fallback });
   };
   const maxOrder = Math.min(Math.max(0, ...orders), Math.floor((steps - 1) / 2));
-  runSeries(space, gradient, (v) => matvec(hessian, v), {
+  await runSeries(space, gradient, (v) => matvec(hessian, v), {
     terms: steps,
     order: maxOrder,
     damping,
     V,
     vRule: 'fixed',
-    onPartialSum: (step, window) => {
+    onPartialSum: async (step, window) => {
       rows.push({ step, method: 'target', order: 0, cosine: 1, norm: targetNorm, fallback: 0 });
       record(step, 'original', 0, window[window.length - 1], 0);
       for (const name of accelerators) {
         for (const order of orders) {
           if (window.length < 2 * order + 1) continue;
-          const result = accelerate(space, name, window, { order, firstIndex: step + 1 - window.length });
+          const result = await accelerate(space, name, window, { order, firstIndex: step + 1 - window.length });
           record(step, name, order, result.value, result.fallbacks);
           const key = `${name}${order}`;
           fallbacks[key] = (fallbacks[key] ?? 0) + result.fallbacks;

@@ -2,7 +2,7 @@
  * The series of Hessian-vector products and its accelerators, for the `ours` optimisers:
  *
  *   const space = new TfVectorSpace();
- *   const step = seriesDirection(space, grad, (v) => objective.hvp(v), {
+ *   const step = await seriesDirection(space, grad, (v) => objective.hvp(v), {
  *     terms: K, order: N, damping, V: state.V, accelerator: 'sablonniere', compat,
  *   });
  *   // step.direction ~ (|H| + damping I)^{-1} grad; keep step.V; log step.hvpCount, step.fallbacks

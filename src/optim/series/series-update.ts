@@ -35,12 +35,12 @@ export interface SeriesUpdate<V> {
  * One saddle-free direction: the series (Algorithm 1's inner loop) then N accelerations of its last
  * 2N+1 partial sums. The learning rate, momentum and sign are the optimiser's business.
  */
-export function seriesDirection<V>(
+export async function seriesDirection<V>(
   space: VectorSpace<V>,
   g: V,
   hvp: (v: V) => V,
   options: SeriesUpdateOptions,
-): SeriesUpdate<V> {
+): Promise<SeriesUpdate<V>> {
   const compat = options.compat ?? 'none';
   const seriesOptions: SeriesOptions<V> = {
     terms: options.terms,
@@ -52,9 +52,9 @@ export function seriesDirection<V>(
     powerSafety: options.powerSafety,
     coefficients: compat === 'reference' ? 'reference' : 'stable',
   };
-  const series = runSeries(space, g, hvp, seriesOptions);
+  const series = await runSeries(space, g, hvp, seriesOptions);
   try {
-    const result = accelerate(space, options.accelerator, series.sums, {
+    const result = await accelerate(space, options.accelerator, series.sums, {
       order: options.order,
       firstIndex: series.firstIndex,
       compat,

@@ -41,7 +41,7 @@ export interface SeriesOptions<V = unknown> {
    * 2N+1 sums, the newest last). The vectors stay owned by the series: read them, do not keep or
    * dispose them. For studies of the convergence (sfn accel); the optimiser leaves it out.
    */
-  onPartialSum?: (index: number, window: readonly V[]) => void;
+  onPartialSum?: (index: number, window: readonly V[]) => void | Promise<void>;
 }
 
 export interface SeriesResult<V> {
@@ -94,12 +94,12 @@ function validateOptions<V>(o: SeriesOptions<V>): void {
  * truncation of (|H| + lambda I)^{-1} g), g / sqrt(V) with the reference ones, whose loop never
  * applies the damping when it does not run: a gradient step either way.
  */
-export function runSeries<V>(
+export async function runSeries<V>(
   space: VectorSpace<V>,
   g: V,
   hvp: (v: V) => V,
   options: SeriesOptions<V>,
-): SeriesResult<V> {
+): Promise<SeriesResult<V>> {
   validateOptions(options);
   const { terms: K, order: N, damping } = options;
   const windowSize = 2 * N + 1;
@@ -118,16 +118,16 @@ export function runSeries<V>(
     }
   };
   let index = 0;
-  const push = (s: V): void => {
+  const push = async (s: V): Promise<void> => {
     window.push(s);
     if (window.length > windowSize) space.dispose(window.shift() as V);
-    options.onPartialSum?.(index++, window);
+    await options.onPartialSum?.(index++, window);
   };
 
   try {
     if (K > 1) {
       h2g = h2(g);
-      V = raiseV(space, g, h2g, V, options, h2);
+      V = await raiseV(space, g, h2g, V, options, h2);
     }
     const coefficients =
       (options.coefficients ?? 'stable') === 'reference'
@@ -135,7 +135,7 @@ export function runSeries<V>(
         : dampedSeriesCoefficients(K, damping / Math.sqrt(V));
     const rootV = Math.sqrt(V);
 
-    push(space.scale(g, coefficients[0] / rootV));
+    await push(space.scale(g, coefficients[0] / rootV));
     for (let k = 1; k < K; k++) {
       let next: V;
       if (k === 1) {
@@ -149,7 +149,7 @@ export function runSeries<V>(
         space.dispose(term as V);
       }
       term = next;
-      push(space.axpy(coefficients[k] / rootV, term, window[window.length - 1]));
+      await push(space.axpy(coefficients[k] / rootV, term, window[window.length - 1]));
     }
     if (term !== undefined) space.dispose(term);
     term = undefined;
@@ -161,18 +161,18 @@ export function runSeries<V>(
 }
 
 /** the V update rules; `h2g` = H(Hg) is reused (not consumed) */
-function raiseV<V>(
+async function raiseV<V>(
   space: VectorSpace<V>,
   g: V,
   h2g: V,
   V: number,
   options: SeriesOptions<V>,
   h2: (v: V) => V,
-): number {
+): Promise<number> {
   const rule = options.vRule ?? 'gradient-ratio';
   if (rule === 'fixed') return V;
-  const gNorm = space.norm(g);
-  let estimate = space.norm(h2g) / gNorm;
+  const gNorm = await space.norm(g);
+  let estimate = (await space.norm(h2g)) / gNorm;
   if (rule === 'power-iteration') {
     const iterations = options.powerIterations ?? 10;
     let y = space.scale(h2g, 1 / gNorm); // H^2 x for x = g / ||g||
@@ -185,7 +185,7 @@ function raiseV<V>(
         } finally {
           space.dispose(x);
         }
-        estimate = space.norm(y); // ||H^2 x|| with ||x|| = 1
+        estimate = await space.norm(y); // ||H^2 x|| with ||x|| = 1
       }
     } finally {
       space.dispose(y);

@@ -46,36 +46,21 @@ export class TfVectorSpace implements VectorSpace<tf.Tensor1D> {
     return tf.clone(a);
   }
 
-  dot(a: tf.Tensor1D, b: tf.Tensor1D): number {
+  async dot(a: tf.Tensor1D, b: tf.Tensor1D): Promise<number> {
     if (a.size !== b.size) throw new Error(`vector lengths differ: ${a.size} vs ${b.size}`);
     if (this.dotAccumulation === 'backend') {
       return readScalar(tf.tidy(() => tf.sum(tf.mul(a, b))));
     }
     // products of float32 values are exact in float64, so only the float64 summation rounds
-    const x = a.dataSync();
-    const y = a === b ? x : b.dataSync();
-    let s = 0;
-    for (let i = 0; i < x.length; i++) s += x[i] * y[i];
-    return s;
+    const [x, y] = await Promise.all(a === b ? [a.data(), undefined] : [a.data(), b.data()]);
+    return hostDot(x, y ?? x);
   }
 
-  norm(a: tf.Tensor1D): number {
+  async norm(a: tf.Tensor1D): Promise<number> {
     if (this.dotAccumulation === 'backend') {
-      return Math.sqrt(readScalar(tf.tidy(() => tf.sum(tf.square(a)))));
+      return Math.sqrt(await readScalar(tf.tidy(() => tf.sum(tf.square(a)))));
     }
-    const x = a.dataSync();
-    let scale = 0;
-    for (let i = 0; i < x.length; i++) {
-      const t = Math.abs(x[i]);
-      if (!(t <= scale)) scale = t; // also picks up NaN, which then propagates
-    }
-    if (scale === 0 || !Number.isFinite(scale)) return scale;
-    let s = 0;
-    for (let i = 0; i < x.length; i++) {
-      const t = x[i] / scale;
-      s += t * t;
-    }
-    return scale * Math.sqrt(s);
+    return hostNorm(await a.data());
   }
 
   length(a: tf.Tensor1D): number {
@@ -91,10 +76,33 @@ export class TfVectorSpace implements VectorSpace<tf.Tensor1D> {
   }
 }
 
+/** sum of x[i] y[i] in float64 */
+function hostDot(x: tf.TypedArray, y: tf.TypedArray): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * y[i];
+  return s;
+}
+
+/** the Euclidean norm in float64, scaled by the largest entry against overflow */
+function hostNorm(x: tf.TypedArray): number {
+  let scale = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = Math.abs(x[i]);
+    if (!(t <= scale)) scale = t; // also picks up NaN, which then propagates
+  }
+  if (scale === 0 || !Number.isFinite(scale)) return scale;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = x[i] / scale;
+    s += t * t;
+  }
+  return scale * Math.sqrt(s);
+}
+
 /** the value of a one-element tensor, which is then freed */
-function readScalar(t: tf.Tensor): number {
+async function readScalar(t: tf.Tensor): Promise<number> {
   try {
-    return t.dataSync()[0];
+    return (await t.data())[0];
   } finally {
     t.dispose();
   }

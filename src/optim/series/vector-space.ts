@@ -19,10 +19,10 @@ export interface VectorSpace<V> {
   linearCombination(coeffs: readonly number[], vs: readonly V[]): V;
   /** a fresh copy */
   clone(a: V): V;
-  /** inner product, accumulated in float64 */
-  dot(a: V, b: V): number;
-  /** Euclidean norm, accumulated in float64 */
-  norm(a: V): number;
+  /** inner product, accumulated in float64 (a promise where the vectors live on a device read asynchronously) */
+  dot(a: V, b: V): number | Promise<number>;
+  /** Euclidean norm, accumulated in float64 (a promise as for dot) */
+  norm(a: V): number | Promise<number>;
   /** number of entries */
   length(a: V): number;
   /** free a vector (no-op for plain arrays) */

@@ -89,7 +89,7 @@ for (const backend of ['cpu', 'wasm']) {
         const objective = modelObjective(p.def, params, batch);
         const curv = new KfacCurvature(p.def.spec, { ema: 0 });
         try {
-          const stats = objective.layerStatistics(labels, curv.otherParams);
+          const stats = await objective.layerStatistics(labels, curv.otherParams);
           assert.equal(stats.count, c.batchSize - c.maskedRows.length);
           curv.updateStatistics(stats);
           disposeLayerStatistics(stats);
@@ -113,7 +113,7 @@ test('sampled statistics depend on the seed, and the same seed gives the same st
   const params = tf.tensor1d(p.params);
   const objective = modelObjective(p.def, params, batch);
   const g = async (seed: number) => {
-    const s = objective.layerStatistics({ labels: 'sampled', seed });
+    const s = await objective.layerStatistics({ labels: 'sampled', seed });
     const out = await s.layers[s.layers.length - 1].outputGrads.data();
     disposeLayerStatistics(s);
     return out;
@@ -141,10 +141,10 @@ for (const hostInverseMaxSize of [undefined, 4]) {
       try {
         for (const damping of [1e-3, 0.3]) {
           const labels: FisherLabels = { labels: 'sampled', seed: 9 };
-          const stats = objective.layerStatistics(labels);
+          const stats = await objective.layerStatistics(labels);
           curv.updateStatistics(stats);
           disposeLayerStatistics(stats);
-          curv.updateInverses(damping);
+          await curv.updateInverses(damping);
           const grad = objective.grad();
           const g = await grad.data();
           const pre = curv.precondition(grad, damping);
@@ -189,7 +189,7 @@ test('cpu: a single dense layer with one output and one example: the KFAC block 
   const curv = new KfacCurvature(p.def.spec, { ema: 0 });
   try {
     for (const labels of [{ labels: 'sampled', seed: 3 }, { labels: 'data' }] as FisherLabels[]) {
-      const stats = objective.layerStatistics(labels);
+      const stats = await objective.layerStatistics(labels);
       curv.updateStatistics(stats);
       disposeLayerStatistics(stats);
       const { a, g } = (curv.blocks[0] as DenseBlock).factorValues();
@@ -228,7 +228,7 @@ test('the curvature refuses bad options and calls out of order, with clear error
   assert.throws(() => new KfacCurvature(def.spec, { ema: 1 }), /EMA must be in \[0, 1\)/);
   assert.throws(() => new KfacCurvature(def.spec, { ema: 0.9, inverseUpdatePeriod: 0 }), /inverseUpdatePeriod must be a positive integer/);
   const curv = new KfacCurvature(def.spec, { ema: 0.9 });
-  assert.throws(() => curv.updateInverses(1e-3), /statistics are empty/);
+  await assert.rejects(() => curv.updateInverses(1e-3), /statistics are empty/);
   const g = tf.zeros([5]) as tf.Tensor1D;
   assert.throws(() => curv.precondition(g, 1e-3), /gradient must have shape \[31\]/);
   g.dispose();

@@ -21,23 +21,23 @@ for (const backend of ['cpu', 'wasm']) {
       const v = tf.tensor1d(p.directions[0]);
       // host leaves of 4: the backend inverse path too
       const curv = new KfacCurvature(p.def.spec, { ema: 0.95, inverseUpdatePeriod: 3, hostInverseMaxSize: 4 });
-      const round = (i: number, objective: ReturnType<typeof modelObjective>) => {
+      const round = async (i: number, objective: ReturnType<typeof modelObjective>) => {
         const labels: FisherLabels = i % 2 === 0 ? { labels: 'sampled', seed: i } : { labels: 'data' };
-        const stats = objective.layerStatistics(labels);
+        const stats = await objective.layerStatistics(labels);
         curv.updateStatistics(stats);
         disposeLayerStatistics(stats);
-        curv.maybeUpdateInverses(i, 1e-2);
+        await curv.maybeUpdateInverses(i, 1e-2);
         const grad = objective.grad();
         tf.dispose([grad, curv.precondition(grad, 1e-2), objective.gaussNewtonProduct(v)]);
-        tf.dispose(kfacDirection(objective, curv, { step: i, damping: 1e-2, seed: fisherSeed(1, i) }));
+        tf.dispose(await kfacDirection(objective, curv, { step: i, damping: 1e-2, seed: fisherSeed(1, i) }));
       };
       const first = modelObjective(p.def, params, batch);
-      round(0, first);
+      await round(0, first);
       first.dispose();
       const before = tf.memory().numTensors;
       for (let i = 1; i <= 40; i++) {
         const objective = modelObjective(p.def, params, batch);
-        round(i, objective);
+        await round(i, objective);
         objective.dispose();
       }
       assert.equal(tf.memory().numTensors, before, 'KFAC rounds leaked tensors');

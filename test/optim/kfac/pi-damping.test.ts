@@ -21,7 +21,7 @@ function spd(n: number, seed: number, shift = 0): Float64Array {
 
 const dataOf = async (t: tf.Tensor) => Array.from(await t.data());
 
-test('hostSpdInverse is the float64 inverse, and refuses a matrix that is not positive definite', () => {
+test('hostSpdInverse is the float64 inverse, and refuses a matrix that is not positive definite', async () => {
   const a = spd(9, 1, 0.1);
   assert.ok(relError(hostSpdInverse(a, 9), inverse64(a, 9)) < 1e-12);
   assert.throws(() => hostSpdInverse([1, 2, 2, 1], 2, 'test factor'), /test factor is not positive definite \(pivot 1/);
@@ -33,7 +33,7 @@ for (const backend of ['cpu', 'wasm']) {
     for (const [n, leaf] of [[5, 8], [37, 8], [130, 32]]) {
       const a = spd(n, n, 0.05);
       const m = tf.tensor2d(Float32Array.from(a), [n, n]);
-      const inv = spdInverse(m, leaf);
+      const inv = await spdInverse(m, leaf);
       const err = relError(await inv.data(), inverse64(a, n));
       assert.ok(err < 1e-4, `n ${n}, leaf ${leaf}: relative error ${err}`);
       tf.dispose([m, inv]);
@@ -50,7 +50,7 @@ test('pi-damped inverses: the general case, host and backend, equal the float64 
   const g = tf.tensor2d(Float32Array.from(g64), [dG, dG]);
   for (const hostMaxSize of [128, 2]) {
     for (const damping of [1e-4, 0.1, 10]) {
-      const got = piDampedInverses(a, g, damping, { hostMaxSize });
+      const got = await piDampedInverses(a, g, damping, { hostMaxSize });
       const want = piInverses64(a64, dA, g64, dG, damping);
       assert.ok(relError(await dataOf(got.aInv), want.aInv) < 1e-5, `A^-1, damping ${damping}, host max ${hostMaxSize}`);
       assert.ok(relError(await dataOf(got.gInv), want.gInv) < 1e-5, `G^-1, damping ${damping}, host max ${hostMaxSize}`);
@@ -68,25 +68,25 @@ test('pi-damped inverses: the special cases (1x1 G, 1x1 A, both 1x1, a zero fact
   const a = tf.tensor2d(Float32Array.from(a64), [3, 3]);
   const g1 = tf.tensor2d([[2.5]]);
   // 1x1 G: G^-1 = 1/scale, A^-1 = (A/trA + lambda/scale I)^-1: their product is exactly (2.5 A + lambda I)^-1
-  const r = piDampedInverses(a, g1, lambda);
+  const r = await piDampedInverses(a, g1, lambda);
   const scale = trA * 2.5;
   assert.ok(Math.abs((await dataOf(r.gInv))[0] - 1 / scale) < 1e-6 / scale);
   const exact = inverse64(a64.map((v, i) => 2.5 * v + (i % 4 === 0 ? lambda : 0)), 3);
   const product = (await dataOf(r.aInv)).map((v) => v / scale);
   assert.ok(relError(product, exact) < 1e-5);
   // 1x1 A: symmetric
-  const s = piDampedInverses(g1, a, lambda);
+  const s = await piDampedInverses(g1, a, lambda);
   assert.ok(Math.abs((await dataOf(s.aInv))[0] - 1 / scale) < 1e-6 / scale);
   assert.ok(relError((await dataOf(s.gInv)).map((v) => v / scale), exact) < 1e-5);
   // both 1x1: (a g + lambda)^-1 split evenly
-  const t = piDampedInverses(tf.tensor2d([[3]]), g1, lambda);
+  const t = await piDampedInverses(tf.tensor2d([[3]]), g1, lambda);
   const each = 1 / Math.sqrt(7.5 + lambda);
   assert.ok(Math.abs((await dataOf(t.aInv))[0] - each) < 1e-6 && Math.abs((await dataOf(t.gInv))[0] - each) < 1e-6);
   // a zero factor (scale 0): I / sqrt(lambda) for both
-  const z = piDampedInverses(a, tf.zeros([2, 2]) as tf.Tensor2D, lambda);
+  const z = await piDampedInverses(a, tf.zeros([2, 2]) as tf.Tensor2D, lambda);
   const eye = (n: number) => Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 / Math.sqrt(lambda) : 0));
   assert.ok(relError(await dataOf(z.aInv), eye(3)) < 1e-6 && relError(await dataOf(z.gInv), eye(2)) < 1e-6);
-  assert.throws(() => piDampedInverses(a, g1, 0), /damping must be positive/);
+  await assert.rejects(() => piDampedInverses(a, g1, 0), /damping must be positive/);
   tf.dispose([a, g1, r.aInv, r.gInv, s.aInv, s.gInv, t.aInv, t.gInv, z.aInv, z.gInv]);
 });
 

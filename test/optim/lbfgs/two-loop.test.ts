@@ -55,41 +55,41 @@ function explicitDirection(ss: Float64Array[], ys: Float64Array[], gamma: number
 
 const relativeError = (a: ArrayLike<number>, b: ArrayLike<number>) => maxAbsDiff(a, b) / Math.max(...Array.from(b, Math.abs));
 
-test('the two-loop direction equals -H g with H the explicit inverse-BFGS matrix (float64)', () => {
+test('the two-loop direction equals -H g with H the explicit inverse-BFGS matrix (float64)', async () => {
   for (const pairs of [1, 3, 5]) {
     const { ss, ys, g, gamma } = setup(11 + pairs, pairs);
     const history = new LbfgsHistory(space, 10);
     ss.forEach((s, k) => history.push(Float64Array.from(s), Float64Array.from(ys[k]), 1 / dot(ys[k], s)));
-    const p = lbfgsDirection(space, history, g, gamma);
+    const p = await lbfgsDirection(space, history, g, gamma);
     const expected = explicitDirection(ss, ys, gamma, g);
     assert.ok(relativeError(p, expected) < 1e-12, `${pairs} pairs: relative error ${relativeError(p, expected)}`);
   }
 });
 
-test('the secant condition: H y = s for the newest pair, so the direction of y is -s', () => {
+test('the secant condition: H y = s for the newest pair, so the direction of y is -s', async () => {
   const { ss, ys, gamma } = setup(5, 4);
   const history = new LbfgsHistory(space, 4);
   ss.forEach((s, k) => history.push(Float64Array.from(s), Float64Array.from(ys[k]), 1 / dot(ys[k], s)));
-  const p = lbfgsDirection(space, history, ys[3], gamma);
+  const p = await lbfgsDirection(space, history, ys[3], gamma);
   assert.ok(relativeError(p, ss[3].map((v) => -v)) < 1e-12, `relative error ${relativeError(p, ss[3].map((v) => -v))}`);
 });
 
-test('a bounded history keeps the newest pairs, and `count` uses only the newest ones', () => {
+test('a bounded history keeps the newest pairs, and `count` uses only the newest ones', async () => {
   const { ss, ys, g, gamma } = setup(23, 5);
   const history = new LbfgsHistory(space, 3);
   ss.forEach((s, k) => history.push(Float64Array.from(s), Float64Array.from(ys[k]), 1 / dot(ys[k], s)));
   assert.equal(history.length, 3);
-  const all = lbfgsDirection(space, history, g, gamma);
+  const all = await lbfgsDirection(space, history, g, gamma);
   assert.ok(relativeError(all, explicitDirection(ss.slice(2), ys.slice(2), gamma, g)) < 1e-12);
-  const newestTwo = lbfgsDirection(space, history, g, gamma, 2);
+  const newestTwo = await lbfgsDirection(space, history, g, gamma, 2);
   assert.ok(relativeError(newestTwo, explicitDirection(ss.slice(3), ys.slice(3), gamma, g)) < 1e-12);
   // no pairs: -gamma g
-  assert.deepEqual(Array.from(lbfgsDirection(space, history, g, gamma, 0)), Array.from(g, (v) => -gamma * v));
+  assert.deepEqual(Array.from(await lbfgsDirection(space, history, g, gamma, 0)), Array.from(g, (v) => -gamma * v));
   assert.throws(() => history.newest(4), /newest 4 pairs of 3/);
   assert.throws(() => new LbfgsHistory(space, 0), /at least 1/);
 });
 
-test('on float32 tensors the direction matches the float64 one to float32 accuracy, and frees every intermediate', () => {
+test('on float32 tensors the direction matches the float64 one to float32 accuracy, and frees every intermediate', async () => {
   const { ss, ys, g, gamma } = setup(31, 4);
   const tfSpace = new TfLbfgsSpace();
   const history = new LbfgsHistory(tfSpace, 3);
@@ -97,7 +97,7 @@ test('on float32 tensors the direction matches the float64 one to float32 accura
   ss.forEach((s, k) => history.push(tf.tensor1d(Float32Array.from(s)), tf.tensor1d(Float32Array.from(ys[k])), 1 / dot(ys[k], s)));
   assert.equal(tf.memory().numTensors, before + 6, 'the history holds three pairs (the dropped one is freed)');
   const gt = tf.tensor1d(Float32Array.from(g));
-  const p = lbfgsDirection(tfSpace, history, gt, gamma);
+  const p = await lbfgsDirection(tfSpace, history, gt, gamma);
   assert.equal(tf.memory().numTensors, before + 8, 'one new tensor: the direction');
   const expected = explicitDirection(ss.slice(1), ys.slice(1), gamma, g);
   assert.ok(relativeError(p.dataSync(), expected) < 1e-4, `relative error ${relativeError(p.dataSync(), expected)}`);

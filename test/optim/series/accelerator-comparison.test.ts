@@ -7,12 +7,12 @@ import { Command } from 'commander';
 import { runAcceleratorComparison } from '../../../src/optim/series/accelerator-comparison.js';
 import { registerAccelCommand, runAccelCommand } from '../../../src/cli/accel.js';
 
-test('Figure 10 comparison: rows per step, deterministic, accelerators beat the raw series early on', () => {
+test('Figure 10 comparison: rows per step, deterministic, accelerators beat the raw series early on', async () => {
   const options = { seed: 3, size: 40, steps: 80 };
-  const a = runAcceleratorComparison(options);
-  const b = runAcceleratorComparison(options);
+  const a = await runAcceleratorComparison(options);
+  const b = await runAcceleratorComparison(options);
   assert.deepEqual(a.rows, b.rows, 'same seed, same numbers');
-  assert.notDeepEqual(runAcceleratorComparison({ ...options, seed: 4 }).rows[1], a.rows[1]);
+  assert.notDeepEqual((await runAcceleratorComparison({ ...options, seed: 4 })).rows[1], a.rows[1]);
   const at = (step: number, method: string, order: number) => a.rows.find((r) => r.step === step && r.method === method && r.order === order);
   // target + original + 4 accelerators x 2 orders once 5 sums exist
   assert.equal(a.rows.filter((r) => r.step === 10).length, 10);
@@ -29,8 +29,8 @@ test('Figure 10 comparison: rows per step, deterministic, accelerators beat the 
   assert.ok(a.V > 0 && a.targetNorm > 0 && a.eigenvalueRange[0] < 0 && a.eigenvalueRange[1] > 0);
 });
 
-test('damped comparison targets (|H| + lambda I)^{-1} g and converges to it', () => {
-  const r = runAcceleratorComparison({ seed: 1, size: 12, steps: 3000, damping: 1, accelerators: [], orders: [] });
+test('damped comparison targets (|H| + lambda I)^{-1} g and converges to it', async () => {
+  const r = await runAcceleratorComparison({ seed: 1, size: 12, steps: 3000, damping: 1, accelerators: [], orders: [] });
   const last = r.rows.filter((x) => x.step === 2999 && x.method === 'original')[0];
   assert.ok(last.cosine > 1 - 1e-9 && Math.abs(last.norm - r.targetNorm) < 1e-6 * r.targetNorm, JSON.stringify(last));
 });
@@ -38,7 +38,7 @@ test('damped comparison targets (|H| + lambda I)^{-1} g and converges to it', ()
 test('sfn accel writes the CSV, the SVG and a summary; bad options are explained', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sfn-accel-'));
   try {
-    const out = runAccelCommand({ out: dir, seed: 0, steps: 30, size: 20, damping: 0 });
+    const out = await runAccelCommand({ out: dir, seed: 0, steps: 30, size: 20, damping: 0 });
     const csv = readFileSync(out.csvPath, 'utf8').trim().split('\n');
     assert.equal(csv[0], 'step,method,order,cosine,norm,fallback');
     assert.equal(csv.length - 1, out.result.rows.length);

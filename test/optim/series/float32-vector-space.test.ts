@@ -45,8 +45,8 @@ for (const backend of ['cpu', 'wasm']) {
       assert.deepEqual(h, t.dataSync(), name);
       t.dispose();
     }
-    assert.equal(host.dot(a, c), dev.dot(ta, tc));
-    assert.equal(host.norm(c), dev.norm(tc));
+    assert.equal(host.dot(a, c), await dev.dot(ta, tc));
+    assert.equal(host.norm(c), await dev.norm(tc));
     tf.dispose([ta, tb, tc, td]);
   });
 }

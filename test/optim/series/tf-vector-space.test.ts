@@ -23,7 +23,7 @@ function symmetric(n: number, seed: number): Float64Array {
   return m;
 }
 
-test('vector operations agree with float64 ones', () => {
+test('vector operations agree with float64 ones', async () => {
   const a64 = Float64Array.from([1.5, -2, 3.25]);
   const b64 = Float64Array.from([0.5, 4, -1]);
   const a = tf.tensor1d(Float32Array.from(a64));
@@ -43,31 +43,31 @@ test('vector operations agree with float64 ones', () => {
     t.dispose();
   }
   // these entries are exact in float32, so float64 accumulation gives the float64 answer
-  assert.equal(space.dot(a, b), f64.dot(a64, b64));
-  assert.equal(space.norm(a), f64.norm(a64));
+  assert.equal(await space.dot(a, b), f64.dot(a64, b64));
+  assert.equal(await space.norm(a), f64.norm(a64));
   const onDevice = new TfVectorSpace('backend');
-  assert.ok(Math.abs(onDevice.dot(a, b) - f64.dot(a64, b64)) < 1e-6 && Math.abs(onDevice.norm(a) - f64.norm(a64)) < 1e-6);
+  assert.ok(Math.abs((await onDevice.dot(a, b)) - f64.dot(a64, b64)) < 1e-6 && Math.abs((await onDevice.norm(a)) - f64.norm(a64)) < 1e-6);
   assert.equal(space.length(a), 3);
   assert.throws(() => space.linearCombination([1, 2], [a]), /as many coefficients/);
   tf.dispose([a, b]);
 });
 
-test('dot products and norms accumulate in float64, and NaN propagates', () => {
+test('dot products and norms accumulate in float64, and NaN propagates', async () => {
   const n = 1_000_000;
   const x = tf.fill([n], 0.1, 'float32') as tf.Tensor1D;
   const tenth = Math.fround(0.1);
   // the exact sum of n equal products, computed in float64 the same way (sequential sums of an exact product)
   let expected = 0;
   for (let i = 0; i < n; i++) expected += tenth * tenth;
-  assert.equal(space.dot(x, x), expected);
-  assert.ok(Math.abs(space.norm(x) - Math.sqrt(n) * tenth) < 1e-9);
+  assert.equal(await space.dot(x, x), expected);
+  assert.ok(Math.abs((await space.norm(x)) - Math.sqrt(n) * tenth) < 1e-9);
   const bad = tf.tensor1d([1, NaN, 2]);
-  assert.ok(Number.isNaN(space.norm(bad)));
-  assert.ok(Number.isNaN(space.dot(bad, bad)));
+  assert.ok(Number.isNaN(await space.norm(bad)));
+  assert.ok(Number.isNaN(await space.dot(bad, bad)));
   tf.dispose([x, bad]);
 });
 
-test('tensor series agrees with the float64 series (float32 accuracy)', () => {
+test('tensor series agrees with the float64 series (float32 accuracy)', async () => {
   const n = 20;
   const h = symmetric(n, 5);
   const hTensor = tf.tensor2d(Float32Array.from(h), [n, n]);
@@ -78,8 +78,8 @@ test('tensor series agrees with the float64 series (float32 accuracy)', () => {
   const hvp = (v: tf.Tensor1D): tf.Tensor1D => tf.tidy(() => tf.squeeze<tf.Tensor1D>(tf.matMul(hTensor, tf.reshape(v, [n, 1]))));
   for (const accelerator of ACCELERATOR_NAMES) {
     const options = { terms: 9, order: 2, damping: 0.05, V: 1, accelerator } as const;
-    const r = seriesDirection(space, g, hvp, options);
-    const r64 = seriesDirection(f64, g64, hvp64, options);
+    const r = await seriesDirection(space, g, hvp, options);
+    const r64 = await seriesDirection(f64, g64, hvp64, options);
     assert.ok(Math.abs(r.V - r64.V) < 1e-5 * r64.V);
     assert.equal(r.hvpCount, r64.hvpCount);
     const got = r.direction.dataSync();
@@ -90,7 +90,7 @@ test('tensor series agrees with the float64 series (float32 accuracy)', () => {
   tf.dispose([hTensor, g]);
 });
 
-for (const accumulation of ['float64', 'backend'] as const) test(`tensor count stays flat over many steps, fallbacks, compat mode and errors (${accumulation} dots)`, () => {
+for (const accumulation of ['float64', 'backend'] as const) test(`tensor count stays flat over many steps, fallbacks, compat mode and errors (${accumulation} dots)`, async () => {
   const space = new TfVectorSpace(accumulation);
   const n = 16;
   const hTensor = tf.tensor2d(Float32Array.from(symmetric(n, 6)), [n, n]);
@@ -102,12 +102,12 @@ for (const accumulation of ['float64', 'backend'] as const) test(`tensor count s
   for (let step = 0; step < 10; step++) {
     for (const accelerator of ACCELERATOR_NAMES) {
       for (const compat of ['none', 'reference'] as const) {
-        const r = seriesDirection(space, g, hvp, { terms: 7, order: 2, damping: 1e-3, V, accelerator, compat });
+        const r = await seriesDirection(space, g, hvp, { terms: 7, order: 2, damping: 1e-3, V, accelerator, compat });
         V = r.V;
         r.direction.dispose();
       }
       // a zero gradient makes every difference zero: the fallback path
-      const z = seriesDirection(space, zero, hvp, { terms: 5, order: 2, damping: 1e-3, V: 1, accelerator, vRule: 'power-iteration', powerIterations: 3 });
+      const z = await seriesDirection(space, zero, hvp, { terms: 5, order: 2, damping: 1e-3, V: 1, accelerator, vRule: 'power-iteration', powerIterations: 3 });
       if (accelerator !== 'none') assert.equal(z.fallbacks, 1);
       z.direction.dispose();
     }
@@ -116,13 +116,13 @@ for (const accumulation of ['float64', 'backend'] as const) test(`tensor count s
       if (++calls > 5) throw new Error('hvp failed');
       return hvp(v);
     };
-    assert.throws(() => runSeries(space, g, failing, { terms: 6, order: 2, damping: 0, V: 1 }), /hvp failed/);
+    await assert.rejects(() => runSeries(space, g, failing, { terms: 6, order: 2, damping: 0, V: 1 }), /hvp failed/);
   }
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([hTensor, g, zero]);
 });
 
-test('keep protects a result from an enclosing tidy', () => {
+test('keep protects a result from an enclosing tidy', async () => {
   const a = tf.tensor1d([1, 2]);
   const before = tf.memory().numTensors;
   const out = tf.tidy(() => space.keep(space.add(a, a)));

@@ -40,12 +40,12 @@ export function isAcceleratorName(name: string): name is AcceleratorName {
  * non-finite denominator, or a non-finite result, gives a copy of the last partial sum and
  * fallbacks = 1, so the optimiser can log how often acceleration broke down.
  */
-export function accelerate<V>(
+export async function accelerate<V>(
   space: VectorSpace<V>,
   name: AcceleratorName,
   sums: readonly V[],
   options: AccelerateOptions,
-): AccelerationResult<V> {
+): Promise<AccelerationResult<V>> {
   if (!isAcceleratorName(name)) {
     throw new Error(`unknown accelerator '${String(name)}'; choose one of ${ACCELERATOR_NAMES.join(', ')}`);
   }
@@ -53,18 +53,18 @@ export function accelerate<V>(
   const window = lastWindow(sums, order, `accelerator '${name}'`);
   const last = window[window.length - 1];
   if ((options.compat ?? 'none') === 'reference') {
-    return { value: vectorEpsilon(space, window, order, { modified: false, guarded: false }), fallbacks: 0 };
+    return { value: await vectorEpsilon(space, window, order, { modified: false, guarded: false }), fallbacks: 0 };
   }
   if (name === 'none' || order === 0) return { value: space.clone(last), fallbacks: 0 };
 
   let value: V;
   try {
-    value = run(space, name, window, order, firstIndex + (sums.length - window.length));
+    value = await run(space, name, window, order, firstIndex + (sums.length - window.length));
   } catch (error) {
     if (error instanceof AccelerationBreakdown) return { value: space.clone(last), fallbacks: 1, reason: error.message };
     throw error;
   }
-  const size = space.norm(value);
+  const size = await space.norm(value);
   if (!Number.isFinite(size)) {
     space.dispose(value);
     return { value: space.clone(last), fallbacks: 1, reason: `${name}: non-finite result (norm ${size})` };
@@ -72,7 +72,7 @@ export function accelerate<V>(
   return { value, fallbacks: 0 };
 }
 
-function run<V>(space: VectorSpace<V>, name: AcceleratorName, window: V[], order: number, firstIndex: number): V {
+function run<V>(space: VectorSpace<V>, name: AcceleratorName, window: V[], order: number, firstIndex: number): Promise<V> {
   switch (name) {
     case 'wynn':
       return vectorEpsilon(space, window, order, { modified: false, guarded: true });
@@ -83,6 +83,6 @@ function run<V>(space: VectorSpace<V>, name: AcceleratorName, window: V[], order
     case 'pade':
       return vectorPade(space, window, order);
     default:
-      return space.clone(window[window.length - 1]);
+      return Promise.resolve(space.clone(window[window.length - 1]));
   }
 }

@@ -18,7 +18,7 @@ import { AccelerationBreakdown, lastWindow, usableDenominator } from './types.js
  * last term, so k = 2N - 1 (order 1 is Aitken; order 2 is a k = 3 Levin transformation). `firstIndex`
  * is the absolute index of sums[0] (the transformation depends on n through b + n); b = 1.
  */
-export function levinT<V>(space: VectorSpace<V>, sums: readonly V[], order: number, firstIndex: number, b = 1): V {
+export async function levinT<V>(space: VectorSpace<V>, sums: readonly V[], order: number, firstIndex: number, b = 1): Promise<V> {
   const window = lastWindow(sums, order, 'Levin t');
   if (order === 0) return space.clone(window[0]);
   if (!Number.isInteger(firstIndex) || firstIndex < 0) throw new Error(`Levin t: firstIndex must be an integer >= 0, got ${firstIndex}`);
@@ -31,8 +31,8 @@ export function levinT<V>(space: VectorSpace<V>, sums: readonly V[], order: numb
     for (let j = 0; j <= k; j++) {
       const term = j === k ? lastTerm : space.sub(window[j + 1], window[j]);
       try {
-        const size = space.norm(term);
-        const alignment = j === k ? 1 : space.dot(term, lastTerm);
+        const size = await space.norm(term);
+        const alignment = j === k ? 1 : await space.dot(term, lastTerm);
         omega[j] = alignment < 0 ? -size : size;
       } finally {
         if (term !== lastTerm) space.dispose(term);

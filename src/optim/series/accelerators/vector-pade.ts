@@ -20,7 +20,7 @@ import { AccelerationBreakdown, lastWindow, usableDenominator } from './types.js
  * from the epsilon algorithm's. It is exact whenever the errors are a sum of N geometric modes.
  * Costs 2N(2N+1)/2 dot products and keeps the 2N differences alive.
  */
-export function vectorPade<V>(space: VectorSpace<V>, sums: readonly V[], order: number): V {
+export async function vectorPade<V>(space: VectorSpace<V>, sums: readonly V[], order: number): Promise<V> {
   const window = lastWindow(sums, order, 'vector Pade');
   if (order === 0) return space.clone(window[0]);
   const N = order;
@@ -30,7 +30,7 @@ export function vectorPade<V>(space: VectorSpace<V>, sums: readonly V[], order: 
     for (let p = 0; p < 2 * N; p++) {
       differences.push(space.sub(window[p + 1], window[p]));
       products.push([]);
-      for (let r = 0; r <= p; r++) products[p][r] = space.dot(differences[p], differences[r]);
+      for (let r = 0; r <= p; r++) products[p][r] = await space.dot(differences[p], differences[r]);
     }
   } finally {
     disposeAll(space, differences);

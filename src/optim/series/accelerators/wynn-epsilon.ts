@@ -28,7 +28,7 @@ export interface EpsilonOptions {
  * eps^{(c)} is formed, so about one diagonal (2N+1 vectors) plus two temporaries are alive at once.
  * The inputs are not consumed; the result is owned by the caller.
  */
-export function vectorEpsilon<V>(space: VectorSpace<V>, sums: readonly V[], order: number, options: EpsilonOptions): V {
+export async function vectorEpsilon<V>(space: VectorSpace<V>, sums: readonly V[], order: number, options: EpsilonOptions): Promise<V> {
   const window = lastWindow(sums, order, options.modified ? 'Sablonniere epsilon' : 'Wynn epsilon');
   if (order === 0) return space.clone(window[0]);
   // previous[c] = eps^{(c)}_{m-1-c}; previous[0] aliases an input (never disposed here)
@@ -42,7 +42,7 @@ export function vectorEpsilon<V>(space: VectorSpace<V>, sums: readonly V[], orde
         const difference = space.sub(current[c - 1] as V, previous[c - 1] as V);
         let entry: V;
         try {
-          const squared = space.dot(difference, difference);
+          const squared = await space.dot(difference, difference);
           if (options.guarded && !usableDenominator(squared)) {
             throw new AccelerationBreakdown(`epsilon column ${c}: Samelson denominator a.a = ${squared}`);
           }
