@@ -145,7 +145,7 @@ describeStores('resuming runs', (ctx) => {
       }
       assert.ok(beat > first, `the heartbeat advanced (${first} -> ${beat})`);
       await ctx.exec(target, `UPDATE runs SET heartbeat_at = heartbeat_at - 60 WHERE id = ?`, [silent]);
-      // this process still beats `silent` (it holds it): take it away as another worker would
+      // another owner's row is no longer beaten here; take it away as another worker would
       await ctx.exec(target, `UPDATE runs SET status = 'interrupted' WHERE id = ?`, [silent]);
       for (let i = 0; i < 100 && !watch.aborted; i++) await sleep(50);
       assert.ok(watch.aborted, 'the heartbeat found the run no longer held and aborted its watcher');
