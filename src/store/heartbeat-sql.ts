@@ -1,11 +1,12 @@
 /**
  * One heartbeat in SQL: the database's clock written into every held row that is still what this
- * process holds (a running run; a running trial at the held attempt). Rows not found are returned.
+ * process holds (a running run still recorded as this process's; a running trial at the held
+ * attempt). Rows not found are returned.
  */
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { Held } from './heartbeat.js';
-import { DB_NOW } from './liveness.js';
+import { currentOwner, DB_NOW } from './liveness.js';
 
 export interface Beater {
   beat(items: readonly Held[]): Promise<Held[]>;
@@ -13,10 +14,11 @@ export interface Beater {
 }
 
 export function beatSqliteOnce(db: Database.Database, items: readonly Held[]): Held[] {
-  const run = db.prepare(`UPDATE runs SET heartbeat_at = ${DB_NOW.sqlite} WHERE id = ? AND status = 'running'`);
+  const me = currentOwner();
+  const run = db.prepare(`UPDATE runs SET heartbeat_at = ${DB_NOW.sqlite} WHERE id = ? AND status = 'running' AND pid = ? AND host = ?`);
   const trial = db.prepare(`UPDATE trials SET heartbeat_at = ${DB_NOW.sqlite} WHERE id = ? AND attempt = ? AND state = 'running'`);
   return db.transaction(() =>
-    items.filter((item) => (item.kind === 'run' ? run.run(item.id) : trial.run(item.id, item.attempt ?? -1)).changes === 0),
+    items.filter((item) => (item.kind === 'run' ? run.run(item.id, me.pid, me.host) : trial.run(item.id, item.attempt ?? -1)).changes === 0),
   ).immediate();
 }
 
@@ -30,13 +32,14 @@ export function beatSqlite(db: Database.Database): Beater {
 export function beatPostgres(client: pg.Client): Beater {
   return {
     async beat(items) {
+      const me = currentOwner();
       const runs = items.filter((i) => i.kind === 'run');
       const trials = items.filter((i) => i.kind === 'trial');
       const found = new Set<string>();
       if (runs.length) {
         const r = await client.query<{ id: number }>(
-          `UPDATE runs SET heartbeat_at = ${DB_NOW.postgres} WHERE id = ANY($1::int[]) AND status = 'running' RETURNING id`,
-          [runs.map((i) => i.id)],
+          `UPDATE runs SET heartbeat_at = ${DB_NOW.postgres} WHERE id = ANY($1::int[]) AND status = 'running' AND pid = $2 AND host = $3 RETURNING id`,
+          [runs.map((i) => i.id), me.pid, me.host],
         );
         for (const row of r.rows) found.add(`run:${row.id}`);
       }

@@ -22,7 +22,8 @@ async function connect(): Promise<Beater> {
     return beatSqlite(new Database(target.path, { timeout: target.busyTimeoutMs }));
   }
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: Math.max(1000, intervalMs) });
+  // a beat left unanswered (a network cut leaves the connection hanging) fails, and the next beat reconnects
+  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: Math.max(1000, intervalMs), query_timeout: Math.max(5000, 2 * intervalMs), keepAlive: true });
   client.on('error', () => {}); // a dropped connection fails the next beat, which reconnects
   await client.connect();
   return beatPostgres(client);

@@ -42,7 +42,8 @@ export class PgDatabase {
     private readonly options: PgDatabaseOptions = {},
   ) {
     this.retryMs = options.retryMs ?? 10 * 60_000;
-    this.pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+    // TCP keep-alive: a connection to a server that vanished without closing it (network cut) is found dead and retried
+    this.pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     // a connection that breaks while idle or between queries is dropped; the next query reconnects
     this.pool.on('error', () => {});
     this.pool.on('connect', (client) => client.on('error', () => {}));
