@@ -35,7 +35,7 @@ test('dot, norm and maxAbs: accumulated in float64, returned as float32 numbers;
   // a NaN anywhere, even before larger entries, makes the infinity norm NaN (so it never passes a tolerance)
   assert.ok(Number.isNaN(space.maxAbs(f32(1, NaN, 2))));
   assert.ok(Number.isNaN(new Float64LbfgsSpace().maxAbs(Float64Array.of(1, NaN, 2))));
-  assert.throws(() => space.dot(f32(1), f32(1, 2)), /vector lengths differ: 1 and 2/);
+  assert.throws(() => space.dot(f32(1), f32(1, 2)), /vector lengths differ: 1 vs 2/);
 });
 
 test('linearCombination is the float32 sum of float32 products', () => {
