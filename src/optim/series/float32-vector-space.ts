@@ -1,4 +1,5 @@
 import type { VectorSpace } from './vector-space.js';
+import { checkSameLength, hostDot, hostScaledNorm } from './host-vector-ops.js';
 
 const f = Math.fround;
 
@@ -60,26 +61,11 @@ export class Float32VectorSpace implements VectorSpace<Float32Array> {
   }
 
   dot(a: Float32Array, b: Float32Array): number {
-    checkSameLength(a, b);
-    // products of float32 values are exact in float64, so only the float64 summation rounds
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-    return s;
+    return hostDot(a, b);
   }
 
   norm(a: Float32Array): number {
-    let scale = 0;
-    for (let i = 0; i < a.length; i++) {
-      const t = Math.abs(a[i]);
-      if (!(t <= scale)) scale = t; // also picks up NaN, which then propagates
-    }
-    if (scale === 0 || !Number.isFinite(scale)) return scale;
-    let s = 0;
-    for (let i = 0; i < a.length; i++) {
-      const t = a[i] / scale;
-      s += t * t;
-    }
-    return scale * Math.sqrt(s);
+    return hostScaledNorm(a);
   }
 
   length(a: Float32Array): number {
@@ -91,8 +77,4 @@ export class Float32VectorSpace implements VectorSpace<Float32Array> {
   keep(a: Float32Array): Float32Array {
     return a;
   }
-}
-
-function checkSameLength(a: Float32Array, b: Float32Array): void {
-  if (a.length !== b.length) throw new Error(`vector lengths differ: ${a.length} vs ${b.length}`);
 }

@@ -1,4 +1,5 @@
 import type { VectorSpace } from './vector-space.js';
+import { checkSameLength, hostDot, hostScaledNorm } from './host-vector-ops.js';
 
 /** VectorSpace over plain Float64Array: exact float64 reference arithmetic. */
 export class Float64VectorSpace implements VectorSpace<Float64Array> {
@@ -48,26 +49,11 @@ export class Float64VectorSpace implements VectorSpace<Float64Array> {
   }
 
   dot(a: Float64Array, b: Float64Array): number {
-    checkSameLength(a, b);
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-    return s;
+    return hostDot(a, b);
   }
 
   norm(a: Float64Array): number {
-    // scaled to stay finite for huge or tiny entries
-    let scale = 0;
-    for (let i = 0; i < a.length; i++) {
-      const t = Math.abs(a[i]);
-      if (!(t <= scale)) scale = t; // also picks up NaN, which then propagates
-    }
-    if (scale === 0 || !Number.isFinite(scale)) return scale;
-    let s = 0;
-    for (let i = 0; i < a.length; i++) {
-      const t = a[i] / scale;
-      s += t * t;
-    }
-    return scale * Math.sqrt(s);
+    return hostScaledNorm(a);
   }
 
   length(a: Float64Array): number {
@@ -81,8 +67,4 @@ export class Float64VectorSpace implements VectorSpace<Float64Array> {
   keep(a: Float64Array): Float64Array {
     return a;
   }
-}
-
-function checkSameLength(a: Float64Array, b: Float64Array): void {
-  if (a.length !== b.length) throw new Error(`vector lengths differ: ${a.length} vs ${b.length}`);
 }
