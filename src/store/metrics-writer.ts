@@ -171,3 +171,19 @@ export class MetricsWriter {
     }
   }
 }
+
+/**
+ * Closes every writer (each flushes what it holds), going on past a failure so that no writer is
+ * left unflushed; the first error, if any, is returned for the caller to throw after its own cleanup.
+ */
+export async function closeWriters(writers: Iterable<MetricsWriter>): Promise<unknown> {
+  let first: unknown = null;
+  for (const w of [...writers]) {
+    try {
+      await w.close();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  return first;
+}

@@ -3,7 +3,7 @@ import { DEFAULT_DB_PATH } from './defaults.js';
 import { configHash, stableStringify } from './hash.js';
 import { Heartbeat } from './heartbeat.js';
 import { currentOwner, DB_NOW, redactUrl, resolveLiveness, type Liveness } from './liveness.js';
-import { MetricsWriter, type MetricsWriterOptions } from './metrics-writer.js';
+import { closeWriters, MetricsWriter, type MetricsWriterOptions } from './metrics-writer.js';
 import { PgDatabase, type Query } from './pg-database.js';
 import { migratePg } from './pg-schema.js';
 import { listRunsSql } from './queries.js';
@@ -317,14 +317,7 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
-    let first: unknown = null;
-    for (const w of [...this.writers.values()]) {
-      try {
-        await w.close();
-      } catch (e) {
-        first ??= e;
-      }
-    }
+    const first = await closeWriters(this.writers.values());
     await this.heartbeat.close();
     await this.db.close();
     if (first) throw first;

@@ -5,7 +5,7 @@ import { configHash, stableStringify } from './hash.js';
 import { Heartbeat } from './heartbeat.js';
 import { beatSqliteOnce } from './heartbeat-sql.js';
 import { currentOwner, DB_NOW, resolveLiveness, type Liveness } from './liveness.js';
-import { MetricsWriter, type MetricsWriterOptions } from './metrics-writer.js';
+import { closeWriters, MetricsWriter, type MetricsWriterOptions } from './metrics-writer.js';
 import { openDatabase } from './open.js';
 import { finalAndLowest, listRuns, metricKeys, metricSeries, metricSeriesForRuns } from './queries.js';
 import { RUN_COLUMNS, toExperiment, toRun, type ExperimentRow, type RunRow } from './rows.js';
@@ -233,14 +233,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    let first: unknown = null;
-    for (const w of [...this.writers.values()]) {
-      try {
-        await w.close();
-      } catch (e) {
-        first ??= e;
-      }
-    }
+    const first = await closeWriters(this.writers.values());
     await this.heartbeat.close();
     this.db.close();
     if (first) throw first;
