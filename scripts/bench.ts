@@ -7,9 +7,14 @@
  *  - every figure is warmed up until its times settle (the median of the last 5 repetitions within
  *    5% of the 5 before; at most 60 repetitions or 10 s), not once: V8 compiles the hot paths and
  *    the backend allocates its buffers during the first calls;
- *  - then `--rounds` rounds (default 15; fewer for slow figures), each one repetition of sfn and,
- *    with `--peer`, one of the PyTorch peer (scripts/peers/torch_hvp_peer.py, one process per thread
- *    count in --peer-threads, default 1,2), interleaved, so that load changes hit both alike;
+ *  - then `--rounds` rounds (default 15; fewer for slow figures), each one block of repetitions of
+ *    sfn and, with `--peer`, one of the PyTorch peer (scripts/peers/torch_hvp_peer.py, one process
+ *    per thread count in --peer-threads, default 1,2), interleaved, so that load changes hit both
+ *    alike; a block is as many back-to-back repetitions as last about --block-ms (default 20; at
+ *    least one, so slow figures are timed one repetition at a time) and its sample is the time per
+ *    repetition: a lone sub-millisecond call made just after the process woke from waiting for the
+ *    other side runs on cold caches (measured: the UCI gradient 0.64 ms that way, 0.34 ms back to
+ *    back, for both sides alike), while training calls them back to back;
  *  - each side is summarised by its median, quartiles and extremes; `ratio` is sfn's median over
  *    the faster PyTorch median (below 1: sfn is faster), `ratioByThreads` per peer thread count;
  *  - the load average at the start and end of every figure is in the JSON, and beside every wall
@@ -17,14 +22,14 @@
  *    busy machine does not inflate by descheduling; with one thread it is what an idle core would take.
  *    `ratioCpu1t` compares sfn's CPU time with the 1-thread peer's: on an overloaded machine, where
  *    wall times mostly measure waiting for a core, the comparison that still holds.
- * Options: --backend b, --rounds n, --only key[,key] (a group such as uciMlp, or one figure such as
- * uciMlp.grad), --peer, --peer-threads 1,2.
+ * Options: --backend b, --rounds n, --block-ms ms (0: one repetition per round), --only key[,key]
+ * (a group such as uciMlp, or one figure such as uciMlp.grad), --peer, --peer-threads 1,2.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { initBackend, describeBackend, formatBackend } from '../src/backend/index.js';
 import { GROUPS, type Figure } from './bench/figures.js';
-import { median, settle, stats, timeWithCpu, type TimeStats } from './bench/timing.js';
+import { blockReps, median, settle, stats, timeBlockWithCpu, type TimeStats } from './bench/timing.js';
 import { findPeerPython, Peer } from './bench/peer.js';
 
 function arg(name: string, fallback: string): string {
@@ -39,6 +44,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const backend = await initBackend(arg('backend', process.env.SFN_BACKEND ?? 'wasm'), { tapeGradients: false });
 log(formatBackend());
 const rounds = Number(arg('rounds', '15'));
+const blockMs = Number(arg('block-ms', '20'));
 const only = arg('only', '').split(',').filter(Boolean);
 const wanted = (key: string) => only.length === 0 || only.some((o) => key === o || key.startsWith(`${o}.`));
 
@@ -57,6 +63,8 @@ if (flag('peer')) {
 
 interface FigureResult {
   what: string;
+  /** repetitions per timed block, each side */
+  block: Record<string, number>;
   /** wall-clock milliseconds */
   sfn: TimeStats;
   /** CPU milliseconds of the same repetitions (what descheduling on a busy machine does not inflate) */
@@ -80,25 +88,33 @@ async function measure(f: Figure): Promise<FigureResult> {
   const warm = await settle(f.run, f.settle);
   const usePeer = f.peer !== undefined && peers.length > 0;
   const peerWarm = new Map<Peer, number>();
-  if (usePeer) for (const p of peers) peerWarm.set(p, (await p.settle(f.peer!, f.settle ?? {})).length);
+  const peerReps = new Map<Peer, number>();
+  if (usePeer) {
+    for (const p of peers) {
+      const ms = await p.settle(f.peer!, f.settle ?? {});
+      peerWarm.set(p, ms.length);
+      peerReps.set(p, blockReps(ms, blockMs));
+    }
+  }
+  const reps = blockReps(warm, blockMs);
   const n = Math.min(rounds, f.rounds ?? rounds);
   const ours: number[] = [];
   const oursCpu: number[] = [];
   const theirs = new Map<Peer, number[]>(peers.map((p) => [p, []]));
   const theirsCpu = new Map<Peer, number[]>(peers.map((p) => [p, []]));
   for (let r = 0; r < n; r++) {
-    const t = await timeWithCpu(f.run);
+    const t = await timeBlockWithCpu(f.run, reps);
     ours.push(t.wall);
     oursCpu.push(t.cpu);
     if (usePeer) {
       for (const p of peers) {
-        const u = await p.time(f.peer!);
+        const u = await p.time(f.peer!, peerReps.get(p)!);
         theirs.get(p)!.push(u.wall);
         theirsCpu.get(p)!.push(u.cpu);
       }
     }
   }
-  const result: FigureResult = { what: f.what, sfn: stats(ours, warm.length), sfnCpu: stats(oursCpu, warm.length), load: { start: loadStart, end: load() } };
+  const result: FigureResult = { what: f.what, block: { sfn: reps, ...Object.fromEntries(peers.filter(() => usePeer).map((p) => [`peer${p.threads}t`, peerReps.get(p)!])) }, sfn: stats(ours, warm.length), sfnCpu: stats(oursCpu, warm.length), load: { start: loadStart, end: load() } };
   if (usePeer) {
     result.peerFigure = f.peer;
     result.peer = Object.fromEntries(peers.map((p) => [`${p.threads}t`, stats(theirs.get(p)!, peerWarm.get(p)!)]));
@@ -125,7 +141,7 @@ for (const g of GROUPS) {
       const r = await measure(f);
       figures[f.key] = r;
       const peerPart = r.ratio === undefined ? '' : `  peer ${Object.entries(r.peer!).map(([t, s]) => `${t} ${s.ms}`).join(', ')} ms  ratio ${r.ratio} (cpu vs 1t ${r.ratioCpu1t ?? '-'})`;
-      log(`${f.key.padEnd(36)} ${String(r.sfn.ms).padStart(9)} ms (cpu ${r.sfnCpu.ms}, iqr ${r.sfn.relIqr}, warm-up ${r.sfn.warmup})${peerPart}  load ${r.load.end[0]}`);
+      log(`${f.key.padEnd(36)} ${String(r.sfn.ms).padStart(9)} ms (cpu ${r.sfnCpu.ms}, iqr ${r.sfn.relIqr}, warm-up ${r.sfn.warmup}, block ${r.block.sfn})${peerPart}  load ${r.load.end[0]}`);
     }
     groups[g.name] = JSON.parse(JSON.stringify(info)) as Record<string, unknown>;
   } finally {

@@ -58,10 +58,14 @@ export class Peer {
     return (await this.request({ op: 'settle', figure, maxReps: o.maxReps ?? 60, maxSeconds: o.maxSeconds ?? 10 })).ms as number[];
   }
 
-  /** wall and CPU milliseconds of one repetition (CPU: all the peer's threads together) */
-  async time(figure: string): Promise<{ wall: number; cpu: number }> {
-    const r = await this.request({ op: 'time', figure, reps: 1 });
-    return { wall: (r.ms as number[])[0], cpu: (r.cpuMs as number[])[0] };
+  /**
+   * wall and CPU milliseconds per repetition of a block of `reps` back-to-back repetitions (their
+   * mean; CPU: all the peer's threads together)
+   */
+  async time(figure: string, reps = 1): Promise<{ wall: number; cpu: number }> {
+    const r = await this.request({ op: 'time', figure, reps });
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    return { wall: mean(r.ms as number[]), cpu: mean(r.cpuMs as number[]) };
   }
 
   close(): void {

@@ -22,17 +22,24 @@ export async function timeOnce(fn: () => Promise<void> | void): Promise<number> 
 }
 
 /**
- * Wall-clock and CPU milliseconds of one call. The CPU time of this process (all its threads) is
- * what a busy machine does not inflate by descheduling: with one thread it is the wall time the
- * call would take on an idle core.
+ * Wall-clock and CPU milliseconds per call of a block of `reps` back-to-back calls (their mean).
+ * Small figures (well under a millisecond) are timed in blocks: a single call made right after the
+ * process wakes from waiting on the other side's turn runs on cold caches and reads up to twice as
+ * slow as the same call inside a training loop, which never waits between its products.
  */
-export async function timeWithCpu(fn: () => Promise<void> | void): Promise<{ wall: number; cpu: number }> {
+export async function timeBlockWithCpu(fn: () => Promise<void> | void, reps: number): Promise<{ wall: number; cpu: number }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await fn();
+  for (let i = 0; i < reps; i++) await fn();
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / 1000 };
+  return { wall: wall / reps, cpu: (c.user + c.system) / 1000 / reps };
+}
+
+/** repetitions in a block that lasts about `blockMs`, from the settled warm-up times (at least 1) */
+export function blockReps(warmupMs: readonly number[], blockMs: number): number {
+  const typical = median(warmupMs.slice(-5));
+  return blockMs > 0 && typical > 0 ? Math.max(1, Math.min(1000, Math.round(blockMs / typical))) : 1;
 }
 
 /**
