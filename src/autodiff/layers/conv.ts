@@ -11,8 +11,11 @@ import { mergeK, type ParamAccess, type Tangent } from './types.js';
  *   g_a    = conv^T(g_z, W),                g_W = F(a, g_z),  g_b = sum g_z
  *   R(g_a) = conv^T(R(g_z), W) + conv^T(g_z, V_W)
  *   R(g_W) = F(R(a), g_z) + F(a, R(g_z)),   R(g_b) = sum R(g_z)
- * With one direction, each pair of products is fused into one kernel call (concatenating along
- * channels or batch sums the two terms); with K directions, K is folded into the channel axis.
+ * With one direction, the two products of R(z) and of R(g_a) are two convolutions and an add (not
+ * one convolution of channel-concatenated operands: concatenating the filters copies all of them
+ * twice per product, which cost ResNet-18 more than the convolutions), the two filter gradients one
+ * kernel call on the batch-concatenated activations (small); with K directions, K is folded into the
+ * channel axis.
  */
 export interface ConvArgs {
   filter: string;
@@ -72,9 +75,8 @@ export function convRForward(a: tf.Tensor, ra: Tangent, c: ConvArgs, p: ParamAcc
   let rz: tf.Tensor;
   if (k === 1) {
     const v0 = tf.reshape(v, w.shape) as T4;
-    rz = ra === null
-      ? tf.conv2d(a as T4, v0, c.stride, c.padding)
-      : tf.conv2d(tf.concat([a, tf.reshape<tf.Rank>(ra, a.shape)], 3) as T4, tf.concat([v0, w], 2) as T4, c.stride, c.padding);
+    rz = tf.conv2d(a as T4, v0, c.stride, c.padding);
+    if (ra !== null) rz = tf.add(rz, tf.conv2d(tf.reshape<tf.Rank>(ra, a.shape) as T4, w, c.stride, c.padding));
     rz = tf.reshape(rz, [1, ...rz.shape]);
   } else {
     rz = unfoldKFromChannels(tf.conv2d(a as T4, foldKIntoOutChannels(v), c.stride, c.padding), k);
@@ -135,9 +137,8 @@ export function convRBackward(
   }
   if (k === 1) {
     const v0 = tf.reshape(v, fshape) as T4;
-    const out = rgz === null
-      ? tf.conv2dTranspose(gz as T4, v0, aShape, c.stride, c.padding)
-      : tf.conv2dTranspose(tf.concat([tf.reshape<tf.Rank>(rgz, gz.shape), gz], 3) as T4, tf.concat([w, v0], 3) as T4, aShape, c.stride, c.padding);
+    let out = tf.conv2dTranspose(gz as T4, v0, aShape, c.stride, c.padding);
+    if (rgz !== null) out = tf.add(tf.conv2dTranspose(tf.reshape<tf.Rank>(rgz, gz.shape) as T4, w, aShape, c.stride, c.padding), out);
     return tf.reshape(out, [1, ...aShape]);
   }
   const [, h, wd] = aShape;
