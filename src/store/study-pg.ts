@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decide, rungCutoff, rungToJudge } from '../tune/asha.js';
+import { decide, nextDecisionTime, rungCutoff, rungToJudge } from '../tune/asha.js';
 import type { LossCheck } from './begin-run.js';
 import { configHash, stableStringify } from './hash.js';
 import type { Heartbeat } from './heartbeat.js';
@@ -193,7 +193,7 @@ export class PgStudyStore implements StudyStore {
     const s = await this.scheduler(studyId);
     const reward = s.sign * report.value;
     if (Number.isFinite(reward) && report.time < s.asha.maxT && rungToJudge(s.asha.milestones, report.time, recorded) === null) {
-      return { action: 'continue', rung: null, cutoff: null, reason: 'no new rung reached' };
+      return { action: 'continue', rung: null, cutoff: null, reason: 'no new rung reached', nextDecisionAt: nextDecisionTime(s.asha.milestones, report.time, recorded, s.asha.maxT) };
     }
     const decision = await this.db.tx(async (q): Promise<{ d: TrialDecision; recorded: Set<number> | null }> => {
       const [t] = await q<ReportState>(`${REPORT_STATE} FOR UPDATE OF t`, [trialId]);
@@ -215,9 +215,9 @@ export class PgStudyStore implements StudyStore {
     if (decision.d.action === 'continue' && decision.recorded) {
       const h = this.held.get(trialId);
       if (h && h.attempt === attempt) h.recorded = decision.recorded;
-    } else {
-      this.release(trialId, attempt);
+      return { ...decision.d, nextDecisionAt: nextDecisionTime(s.asha.milestones, report.time, decision.recorded, s.asha.maxT) };
     }
+    this.release(trialId, attempt);
     return decision.d;
   }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { decide, rungCutoff, rungToJudge } from '../tune/asha.js';
+import { decide, nextDecisionTime, rungCutoff, rungToJudge } from '../tune/asha.js';
 import type { LossCheck } from './begin-run.js';
 import { configHash, stableStringify } from './hash.js';
 import type { Heartbeat } from './heartbeat.js';
@@ -142,18 +142,26 @@ export class SqliteStudyStore implements StudyStore {
     if (!row || row.state !== 'running' || row.attempt !== attempt) return lostDecision(trialId, attempt, row);
     const s = this.scheduler(row.study_id);
     const reward = s.sign * report.value;
-    if (Number.isFinite(reward) && report.time < s.asha.maxT && rungToJudge(s.asha.milestones, report.time, parseRungs(row.recorded)) === null) {
-      return { action: 'continue', rung: null, cutoff: null, reason: 'no new rung reached' };
+    const recorded = parseRungs(row.recorded);
+    if (Number.isFinite(reward) && report.time < s.asha.maxT && rungToJudge(s.asha.milestones, report.time, recorded) === null) {
+      return { action: 'continue', rung: null, cutoff: null, reason: 'no new rung reached', nextDecisionAt: nextDecisionTime(s.asha.milestones, report.time, recorded, s.asha.maxT) };
     }
     return this.db.transaction((): TrialDecision => {
       const t = this.fastReport.get(trialId) as typeof row;
       if (!t || t.state !== 'running' || t.attempt !== attempt) return lostDecision(trialId, attempt, t);
       const show = (x: number) => `${s.metric} ${Number((s.sign * x).toPrecision(7))}`;
-      const d = decide(s.asha, { time: report.time, reward }, parseRungs(t.recorded), (rung) => this.othersAt(t.study_id, rung, trialId), show);
-      if (d.rung !== null && Number.isFinite(reward)) this.recordRung(t.study_id, trialId, attempt, d.rung, report, reward, d.cutoff, d.action);
-      if (d.action === 'continue') this.setLast(trialId, report);
-      else this.endTrial(trialId, attempt, d.action === 'complete' ? 'completed' : 'stopped', d.reason, report);
-      return d;
+      const done = parseRungs(t.recorded);
+      const d = decide(s.asha, { time: report.time, reward }, done, (rung) => this.othersAt(t.study_id, rung, trialId), show);
+      if (d.rung !== null && Number.isFinite(reward)) {
+        this.recordRung(t.study_id, trialId, attempt, d.rung, report, reward, d.cutoff, d.action);
+        done.add(d.rung);
+      }
+      if (d.action !== 'continue') {
+        this.endTrial(trialId, attempt, d.action === 'complete' ? 'completed' : 'stopped', d.reason, report);
+        return d;
+      }
+      this.setLast(trialId, report);
+      return { ...d, nextDecisionAt: nextDecisionTime(s.asha.milestones, report.time, done, s.asha.maxT) };
     }).immediate();
   }
 

@@ -134,6 +134,11 @@ export interface TrialDecision {
   rung: number | null;
   cutoff: number | null;
   reason: string;
+  /**
+   * with 'continue': the time attribute's value before which no later report of this attempt can be
+   * judged (asha.ts nextDecisionTime), so that reports with finite values before it need not ask
+   */
+  nextDecisionAt?: number;
 }
 
 export interface TrialEnd {

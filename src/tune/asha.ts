@@ -54,6 +54,19 @@ export function rungToJudge(milestones: readonly number[], t: number, recorded: 
   return null;
 }
 
+/**
+ * The time before which no report of a trial can judge a rung, given the rungs it has recorded after
+ * a report at time t: t itself while a reached rung is still unrecorded (rungs are judged one per
+ * report), else the lowest unreached milestone, else maxT (where the trial completes). A report with
+ * a finite value before that time can only be answered "continue" (trial-hooks.ts skips the store).
+ */
+export function nextDecisionTime(milestones: readonly number[], t: number, recorded: ReadonlySet<number>, maxT: number): number {
+  for (let k = 0; k < milestones.length; k++) {
+    if (!recorded.has(k)) return milestones[k] <= t ? t : milestones[k];
+  }
+  return maxT;
+}
+
 /** numpy's linear interpolation between a and b (the same rounding as numpy >= 1.22's _lerp). */
 function lerp(a: number, b: number, t: number): number {
   const diff = b - a;

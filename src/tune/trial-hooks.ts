@@ -1,6 +1,7 @@
 /**
  * A trial attempt's part in its run (src/train/job.ts RunHooks): link the run to the trial, report
- * every measured step to the study (ASHA decides in the store), and record how the attempt ended.
+ * measured steps to the study (ASHA decides in the store; between rungs only every QUIET_REPORT_MS),
+ * and record how the attempt ended.
  * Holds nothing but the attempt's own last report, which it passes on when the run ends by itself.
  */
 import type { RunHooks } from '../train/job.js';
@@ -17,10 +18,19 @@ export function timeOf(r: StepRecord, link: Pick<TrialLink, 'timeAttr' | 'stepsP
   }
 }
 
+/**
+ * Between rungs a report can only be answered "continue", so the hooks skip the store until the time
+ * attribute reaches the decision's nextDecisionAt, but still ask at least this often (wall-clock ms)
+ * to learn soon when the trial has been taken from this worker.
+ */
+export const QUIET_REPORT_MS = 2000;
+
 export function trialHooks(studies: StudyStore, link: TrialLink): RunHooks {
   const { trialId, attempt } = link;
   let last: TrialReport | undefined;
   let lost: string | null = null;
+  let quietUntil = -Infinity; // the time attribute before which reports need not go to the store
+  let askedAt = 0;
   return {
     started: async (run) => {
       if (!(await studies.attachRun(trialId, attempt, run.id))) {
@@ -31,8 +41,12 @@ export function trialHooks(studies: StudyStore, link: TrialLink): RunHooks {
       const value = metricOf(r, link.metric);
       if (value === undefined) return false; // not measured at this step (evaluation interval)
       last = { time: timeOf(r, link), value, step: r.step, wallTime: r.wallTime };
+      const now = Date.now();
+      if (Number.isFinite(value) && last.time < quietUntil && now - askedAt < QUIET_REPORT_MS) return false;
+      askedAt = now;
       return studies.reportTrial(trialId, attempt, last).then((d) => {
         if (d.action === 'lost') lost = d.reason;
+        quietUntil = d.action === 'continue' ? d.nextDecisionAt ?? -Infinity : -Infinity;
         return d.action !== 'continue';
       });
     },

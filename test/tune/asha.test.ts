@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, percentile, rungCutoff, rungMilestones, rungToJudge, type AshaSettings } from '../../src/tune/asha.js';
+import { decide, nextDecisionTime, percentile, rungCutoff, rungMilestones, rungToJudge, type AshaSettings } from '../../src/tune/asha.js';
 
 test('rungs sit at grace * rf^k strictly below max_t', () => {
   assert.deepEqual(rungMilestones(30, 4, 300), [30, 120]); // the paper's 5-minute budget
@@ -40,6 +40,22 @@ test('the rung judged is the highest reached one the trial has not recorded', ()
   assert.equal(rungToJudge(m, 501, new Set([2])), 1);
   assert.equal(rungToJudge(m, 502, new Set([2, 1])), 0);
   assert.equal(rungToJudge(m, 503, new Set([0, 1, 2])), null);
+});
+
+test('no report before the next decision time can judge a rung (checked against rungToJudge on every time)', () => {
+  const m = [30, 120, 480];
+  assert.equal(nextDecisionTime(m, 10, new Set(), 600), 30);
+  assert.equal(nextDecisionTime(m, 35, new Set([0]), 600), 120);
+  assert.equal(nextDecisionTime(m, 500, new Set([2]), 600), 500, 'rungs jumped over are judged by the next reports');
+  assert.equal(nextDecisionTime(m, 500, new Set([0, 1, 2]), 600), 600);
+  for (const recorded of [new Set<number>(), new Set([0]), new Set([0, 1]), new Set([2]), new Set([1, 2]), new Set([0, 1, 2])]) {
+    for (let t = 0; t <= 600; t += 5) {
+      const next = nextDecisionTime(m, t, recorded, 600);
+      assert.ok(next >= t);
+      for (let u = t; u < next; u += 1) assert.equal(rungToJudge(m, u, recorded), null, `t ${t}, u ${u}, recorded ${[...recorded]}`);
+      if (next < 600) assert.notEqual(rungToJudge(m, next, recorded), null);
+    }
+  }
 });
 
 const settings: AshaSettings = { milestones: [30, 120], maxT: 300, reductionFactor: 4 };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunRecord, Store, StudySettings, TrialLink } from '../../src/store/index.js';
+import type { RunRecord, Store, StudySettings, StudyStore, TrialLink } from '../../src/store/index.js';
 import { describeStores, type StoreContext } from '../store/backends.js';
 import type { JobOutcome } from '../../src/train/job.js';
 import type { StepRecord } from '../../src/train/types.js';
@@ -100,5 +100,36 @@ describeStores('trial hooks', (ctx) => {
     const t = (await studies.getTrial(a.trialId))!;
     assert.deepEqual([t.state, t.attempt], ['running', 2], 'the new attempt is left alone');
     await assert.rejects(hooks.started!({ id: 1 } as RunRecord), /is no longer held by this process/);
+  }));
+
+  test('between rungs the hooks answer "continue" without the store; rungs, the budget and a non-finite loss still reach it', setUp(ctx, async ({ store, link }) => {
+    const studies = store.studies();
+    const asked: number[] = [];
+    const counting: StudyStore = Object.assign(Object.create(studies) as StudyStore, {
+      reportTrial: (...a: Parameters<StudyStore['reportTrial']>) => {
+        asked.push(a[2].step);
+        return studies.reportTrial(...a);
+      },
+    });
+    // rungs at 2, 4 and 8 epochs, max_t 10 epochs, 4 steps an epoch; the only trial: every rung empty
+    const a = await link();
+    const hooks = trialHooks(counting, a);
+    const stops: number[] = [];
+    for (let n = 1; n <= 40; n++) if (await hooks.shouldStop!(step(n, 1 / n))) stops.push(n);
+    assert.deepEqual(asked, [1, 8, 16, 32, 40], 'the first report, one per rung, the budget');
+    assert.deepEqual(stops, [40]);
+    const t = (await studies.getTrial(a.trialId))!;
+    assert.deepEqual([t.state, t.lastTime], ['completed', 10]);
+    assert.deepEqual((await studies.listRungResults(a.studyId)).filter((r) => r.trialId === a.trialId).map((r) => r.rung), [0, 1, 2]);
+
+    // a non-finite loss goes to the store at once and stops the trial
+    asked.length = 0;
+    const b = await link();
+    const hb = trialHooks(counting, b);
+    assert.equal(await hb.shouldStop!(step(1, 0.5)), false);
+    assert.equal(await hb.shouldStop!(step(2, 0.4)), false);
+    assert.equal(await hb.shouldStop!(step(3, NaN)), true);
+    assert.deepEqual(asked, [1, 3]);
+    assert.equal((await studies.getTrial(b.trialId))!.state, 'stopped');
   }));
 });
