@@ -16,6 +16,7 @@ import type { TrialLink } from '../store/study-types.js';
 import { softwareVersions } from '../store/versions.js';
 import { train } from './loop.js';
 import type { StepRecord, StopReason, TrainResult } from './types.js';
+import { holdClaimForTests } from '../util/test-claim-hold.js';
 
 export interface RunJob {
   experimentId: number;
@@ -123,6 +124,7 @@ async function trainAndRecord(job: RunJob, ctx: JobContext, hooks: RunHooks | nu
   if (begin.action === 'gave-up') return { kind: 'gave-up', run: begin.run };
   const runId = begin.run.id;
   ctx.onStart?.(begin.run, begin.redone);
+  await holdClaimForTests(ctx.signal);
 
   const writer = await ctx.store.metricsWriter(runId);
   const total = plannedSteps(job, dataset.train.rows);

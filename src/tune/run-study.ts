@@ -35,12 +35,6 @@ export interface StudyRunOptions {
 /** How many times the study is swept for waiting trials (a trial requeued after its worker died is picked up by the next sweep). */
 const SWEEPS = 3;
 
-/**
- * For tests only: hold each claimed trial this long before it is dispatched, so that processes
- * started together on one study all take part however fast its trials are (0: no delay).
- */
-const TEST_CLAIM_DELAY_MS = Number(process.env.SFN_TEST_CLAIM_DELAY_MS ?? 0);
-
 export async function runStudy(o: StudyRunOptions): Promise<void> {
   const studies: StudyStore = o.store.studies();
   const outstanding = new Map<number, RunJob>(); // trial id -> the attempt this process claimed
@@ -54,7 +48,6 @@ export async function runStudy(o: StudyRunOptions): Promise<void> {
       if (trial) {
         const job = trialJob(o.spec, o.study, trial, o.dataset.train.rows);
         outstanding.set(trial.id, job);
-        if (TEST_CLAIM_DELAY_MS > 0) await sleep(TEST_CLAIM_DELAY_MS, o.signal);
         return job;
       }
       if ((await studies.studyProgress(o.study.id)).counts.running === 0) return undefined;

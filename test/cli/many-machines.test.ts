@@ -45,7 +45,8 @@ describePostgres('many machines', (ctx) => {
     const dir = tempDir(t, 'sfn-pg-run-');
     const url = await ctx.target();
     const args = ['run', 'configs/uci-energy.yaml', '--optimiser', 'sgd', '--seeds', '4', '--max-steps', '1000', '--storage', url, '--data-dir', path.join(dir, 'data'), '--json', ...LIVENESS];
-    const [a, b] = await Promise.all([sfn(args), sfn(args)]);
+    // each run is held 0.7 s after its claim (it trains in well under a second), so that both take part
+    const [a, b] = await Promise.all([sfn(args, HOLD_CLAIMS), sfn(args, HOLD_CLAIMS)]);
     for (const r of [a, b]) {
       assert.equal(r.code, 0, r.stderr);
       const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
