@@ -1,6 +1,7 @@
 /**
  * The cost of `sfn tune`'s per-step reports on the SQLite study store (npm run tune-overhead):
- *  1. per report, in this process: between rungs (the common case: one read) and at a rung (one
+ *  1. per step of a trial's run, through its hooks (which skip the store between rungs); per report
+ *     to the store, in this process: between rungs (one read) and at a rung (one
  *     IMMEDIATE transaction: read the rung, decide, record), against the time of one UCI Energy step
  *     (Adam, full batch, evaluation every step, as the paper) measured here when the data is at hand
  *     ($SFN_DATA_MIRROR or the cache), else given with --step-ms;
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { openStore, type StudySettings } from '../src/store/index.js';
+import { QUIET_REPORT_MS, trialHooks } from '../src/tune/trial-hooks.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -51,9 +53,9 @@ const curve = (trial: number, step: number) => (1 + ((trial * 7919) % 97) / 10) 
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor((q / 100) * sorted.length))];
 
-async function perReport(db: string, name: string): Promise<{ betweenUs: number; atRungUs: number; atRungP99Us: number }> {
+async function perReport(db: string, name: string): Promise<{ betweenUs: number; hookUs: number; atRungUs: number; atRungP99Us: number }> {
   const trialsAtRung = 400;
-  const studyId = await createStudy(db, name, trialsAtRung + 1, 1e9);
+  const studyId = await createStudy(db, name, trialsAtRung + 2, 1e9);
   const store = await openStore(db);
   const studies = store.studies();
   // between rungs: one trial reporting 30,000 steps (rungs at 30, 120, 480, ... cost a few transactions),
@@ -65,6 +67,17 @@ async function perReport(db: string, name: string): Promise<{ betweenUs: number;
   let t0 = performance.now();
   for (let s = 1; s <= steps; s++) await studies.reportTrial(t.id, t.attempt, { time: s, value: curve(0, s), step: s, wallTime: s / 100 });
   const betweenUs = ((performance.now() - t0) * 1000) / steps;
+  // what a trial's run pays per step: every step through its hooks (trial-hooks.ts), which ask the
+  // store only at rungs and every QUIET_REPORT_MS; rungs and the asks included in the mean
+  const h = (await studies.claimTrial(studyId))!;
+  const hooks = trialHooks(studies, { studyId, study: name, trialId: h.id, number: h.number, attempt: h.attempt, timeAttr: 'steps', metric: 'val_loss', stepsPerEpoch: 1 });
+  const hookRun = await store.beginRun({ experimentId: (await studies.findStudy(name))!.experimentId, optimiser: 'sgd', preset: 'trial-1', seed: 0, config: {}, backend: 'none', versions: {} });
+  await hooks.started!(hookRun.run);
+  t0 = performance.now();
+  for (let s = 1; s <= steps; s++) {
+    await hooks.shouldStop!({ step: s, epoch: s - 1, wallTime: s / 100, wallTimeExclEval: s / 200, trainLoss: 1, valLoss: curve(1, s), info: {} });
+  }
+  const hookUs = ((performance.now() - t0) * 1000) / steps;
   // at a rung: many trials each arriving at the first rung (a transaction that reads the rung, decides, records)
   const times: number[] = [];
   for (let i = 0; i < trialsAtRung; i++) {
@@ -75,7 +88,7 @@ async function perReport(db: string, name: string): Promise<{ betweenUs: number;
   }
   await store.close();
   times.sort((a, b) => a - b);
-  return { betweenUs, atRungUs: times.reduce((a, b) => a + b, 0) / times.length, atRungP99Us: percentile(times, 99) };
+  return { betweenUs, hookUs, atRungUs: times.reduce((a, b) => a + b, 0) / times.length, atRungP99Us: percentile(times, 99) };
 }
 
 async function uciStepMs(): Promise<number | null> {
@@ -179,7 +192,8 @@ async function main(): Promise<void> {
     const one = await perReport(storage ?? path.join(dir, 'one.db'), `overhead-one-${tag}`);
     const stepMs = flag('--step-ms') ?? (await uciStepMs());
     const pct = (us: number) => (stepMs ? ` = ${((us / 1000 / stepMs) * 100).toFixed(2)}% of a UCI Energy step (${stepMs.toFixed(2)} ms)` : '');
-    console.log(`per report, between rungs (one read): ${one.betweenUs.toFixed(1)} µs${pct(one.betweenUs)}`);
+    console.log(`per step of a trial's run (its hooks ask the store at rungs and every ${QUIET_REPORT_MS / 1000} s): ${one.hookUs.toFixed(2)} µs${pct(one.hookUs)}`);
+    console.log(`per report to the store, between rungs (one read): ${one.betweenUs.toFixed(1)} µs${pct(one.betweenUs)}`);
     console.log(`per report, at a rung (one transaction): mean ${one.atRungUs.toFixed(1)} µs, p99 ${one.atRungP99Us.toFixed(1)} µs${pct(one.atRungUs)}`);
     const two = await twoWorkers(storage ?? path.join(dir, 'two.db'), `overhead-two-${tag}`, seconds);
     console.log(
