@@ -28,7 +28,7 @@ async function waitFor(db: string, ready: (runs: RunRecord[], store: Store) => b
 test('killed mid-run (SIGKILL): completed runs are kept, the rerun skips them and redoes the rest without duplicates', async (t) => {
   const dir = tempDir(t, 'sfn-resume-');
   const db = path.join(dir, 'r.db');
-  const args = ['run', 'configs/uci-energy.yaml', '--optimiser', 'adam', '--seeds', '3', '--max-steps', '800', '--db', db, '--data-dir', path.join(dir, 'data')];
+  const args = ['run', 'configs/uci-energy.yaml', '--optimiser', 'adam', '--seeds', '3', '--max-steps', '2400', '--db', db, '--data-dir', path.join(dir, 'data')];
   const { child, done } = startSfn(args);
   // kill once seed 0 is complete and seed 1 has written some steps
   await waitFor(db, async (runs, store) => {
@@ -56,10 +56,10 @@ test('killed mid-run (SIGKILL): completed runs are kept, the rerun skips them an
   const after = (await store.listRuns());
   assert.equal(after.length, 3, 'no duplicate runs');
   assert.deepEqual(after.map((r) => r.seed).sort(), [0, 1, 2]);
-  assert.ok(after.every((r) => r.status === 'completed' && r.steps === 800));
+  assert.ok(after.every((r) => r.status === 'completed' && r.steps === 2400));
   const kept = after.find((r) => r.seed === completed[0].seed)!;
   assert.deepEqual([kept.id, kept.startedAt], [completed[0].id, completed[0].startedAt], 'the completed run was skipped, not redone');
-  for (const r of after) assert.equal((await store.metricSeries(r.id, 'train_loss')).length, 800, `run ${r.id}: one value per step`);
+  for (const r of after) assert.equal((await store.metricSeries(r.id, 'train_loss')).length, 2400, `run ${r.id}: one value per step`);
   await store.close();
 });
 

@@ -16,8 +16,9 @@ test('Ctrl-C (SIGTERM) and kill -9 in the middle of a study: the same command re
   try {
     const db = path.join(dir, 'r.db');
     const name = 'uci-energy-adam';
-    // every trial runs at least 40 steps (the grace period), so there is always one to interrupt
-    const args = ['tune', 'configs/uci-energy.yaml', '--algo', 'adam', '--time-attr', 'steps', '--budget', '160', '--grace', '40',
+    // every trial runs at least 160 steps (the grace period; a few tenths of a second on a fast machine), so there
+    // is always one to interrupt between the poll that sees it and the signal
+    const args = ['tune', 'configs/uci-energy.yaml', '--algo', 'adam', '--time-attr', 'steps', '--budget', '640', '--grace', '160',
       '--reduction', '2', '--samples', '6', '--seed', '1', '--db', db, '--data-dir', path.join(dir, 'data')];
 
     // 1. SIGTERM while a trial runs: it stops after its step, goes back to waiting, its run is kept as interrupted
