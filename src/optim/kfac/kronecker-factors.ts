@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MovingAverage } from './moving-average.js';
-import { piDampedInverses, type InverseOptions } from './pi-damping.js';
+import { piDampedInverses, type InverseOptions, type PiDampedInverses } from './pi-damping.js';
 
 /**
  * The two Kronecker factors of a dense or conv block and their pi-damped inverses: the block's
@@ -10,7 +10,7 @@ import { piDampedInverses, type InverseOptions } from './pi-damping.js';
 export class KroneckerFactors {
   readonly a = new MovingAverage();
   readonly g = new MovingAverage();
-  private inverses: { aInv: tf.Tensor2D; gInv: tf.Tensor2D } | null = null;
+  private inverses: PiDampedInverses | null = null;
 
   constructor(private readonly opts: InverseOptions) {}
 
@@ -26,7 +26,7 @@ export class KroneckerFactors {
     try {
       const next = await piDampedInverses(a, g, damping, this.opts);
       this.disposeInverses();
-      this.inverses = { aInv: tf.keep(next.aInv), gInv: tf.keep(next.gInv) };
+      this.inverses = next;
     } finally {
       tf.dispose([a, g]);
     }
@@ -36,16 +36,19 @@ export class KroneckerFactors {
   apply(v: tf.Tensor2D): tf.Tensor2D {
     if (this.inverses === null) throw new Error(`${this.opts.what ?? 'KFAC block'}: no inverses yet; call updateInverses first`);
     const { aInv, gInv } = this.inverses;
-    return tf.tidy(() => tf.matMul(tf.matMul(aInv, v), gInv));
+    return tf.tidy(() => gInv.right(aInv.left(v)));
   }
 
   /** the current inverses (for tests) */
-  currentInverses(): { aInv: tf.Tensor2D; gInv: tf.Tensor2D } | null {
+  currentInverses(): PiDampedInverses | null {
     return this.inverses;
   }
 
   private disposeInverses(): void {
-    if (this.inverses !== null) tf.dispose([this.inverses.aInv, this.inverses.gInv]);
+    if (this.inverses !== null) {
+      this.inverses.aInv.dispose();
+      this.inverses.gInv.dispose();
+    }
     this.inverses = null;
   }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FactorInverseError, HOST_LEAF, hostSpdInverse, spdInverse } from './spd-inverse.js';
+import { denseInverse, reducedInverse, type FactorInverse } from './factor-inverse.js';
 
 /**
  * kfac-jax's pi-adjusted inverse (utils.pi_adjusted_inverse, from Martens & Grosse 2015): two
@@ -13,11 +14,13 @@ import { FactorInverseError, HOST_LEAF, hostSpdInverse, spdInverse } from './spd
  * 1/sqrt(scale + lambda) each (the kfac-jax version the paper ran returns sqrt(scale + lambda),
  * the product's square root rather than its inverse; no layer of ours has a 1x1 input factor,
  * since every dense and conv layer with one input has a bias).
- * The traces and the damping terms are float64 JS numbers.
+ * The traces and the damping terms are float64 JS numbers. A factor above the host size whose
+ * rows and columns are exactly zero at some indices is inverted on the rest alone (exactly the
+ * same inverse, see factor-inverse.ts): ResNet-18's last stage on 32x32 images.
  */
 export interface PiDampedInverses {
-  aInv: tf.Tensor2D;
-  gInv: tf.Tensor2D;
+  aInv: FactorInverse;
+  gInv: FactorInverse;
 }
 
 export interface InverseOptions {
@@ -37,8 +40,37 @@ async function trace(m: tf.Tensor2D): Promise<number> {
   }
 }
 
-/** (m / norm + damping I)^-1 * factor */
-async function dampedInverse(m: tf.Tensor2D, norm: number, damping: number, factor: number, o: InverseOptions, which: string): Promise<tf.Tensor2D> {
+/** (m / norm + damping I)^-1 * factor; above the host size only over the rows whose diagonal is not zero */
+async function dampedInverse(m: tf.Tensor2D, norm: number, damping: number, factor: number, o: InverseOptions, which: string): Promise<FactorInverse> {
+  const n = m.shape[0];
+  if (n > (o.hostMaxSize ?? HOST_LEAF)) {
+    const diagonalTensor = tf.tidy(() => tf.stridedSlice(tf.reshape(m, [n * n]), [0], [n * n], [n + 1]));
+    let diagonal: Float32Array | Int32Array | Uint8Array;
+    try {
+      diagonal = await diagonalTensor.data();
+    } finally {
+      diagonalTensor.dispose();
+    }
+    const kept = Array.from(diagonal.keys()).filter((i) => diagonal[i] !== 0);
+    if (kept.length < n) {
+      if (kept.length === 0) return reducedInverse(n, [], null, factor / damping);
+      const sub = tf.tidy(() => {
+        const idx = tf.tensor1d(Int32Array.from(kept), 'int32');
+        return tf.gather(tf.gather(m, idx, 0), idx, 1) as tf.Tensor2D;
+      });
+      try {
+        const subInverse = await dampedMatrixInverse(sub, norm, damping, factor, o, which);
+        return reducedInverse(n, kept, subInverse, factor / damping);
+      } finally {
+        sub.dispose();
+      }
+    }
+  }
+  return denseInverse(await dampedMatrixInverse(m, norm, damping, factor, o, which));
+}
+
+/** (m / norm + damping I)^-1 * factor as a matrix: small ones on the host in float64, large ones on the backend */
+async function dampedMatrixInverse(m: tf.Tensor2D, norm: number, damping: number, factor: number, o: InverseOptions, which: string): Promise<tf.Tensor2D> {
   const n = m.shape[0];
   const what = `${o.what ?? 'KFAC block'}: damped ${which} factor`;
   if (n <= (o.hostMaxSize ?? HOST_LEAF)) {
@@ -64,7 +96,9 @@ async function dampedInverse(m: tf.Tensor2D, norm: number, damping: number, fact
   return scaled;
 }
 
-const scaledEye = (n: number, value: number) => tf.tidy(() => tf.mul(tf.eye(n), value) as tf.Tensor2D);
+/** value * I (held as a scale alone when it is large) */
+const scaledEye = (n: number, value: number): FactorInverse =>
+  n <= HOST_LEAF ? denseInverse(tf.tidy(() => tf.mul(tf.eye(n), value) as tf.Tensor2D)) : reducedInverse(n, [], null, value);
 
 export async function piDampedInverses(a: tf.Tensor2D, g: tf.Tensor2D, damping: number, o: InverseOptions = {}): Promise<PiDampedInverses> {
   if (!(damping > 0)) throw new Error(`KFAC damping must be positive, got ${damping}`);
