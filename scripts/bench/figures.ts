@@ -294,7 +294,7 @@ const fashionEvalGroup: Group = {
     const figures: Figure[] = [{
       key: 'fashionEval20000.eval', what: 'loss and accuracy of 20,000 rows (validation + test), read from the device', peer: 'fmnist_eval_20000/eval',
       run: async () => {
-        const scalars = evaluate(def, params, running, sets, true).flatMap((e) => [e.loss, e.accuracy!]);
+        const scalars = (await evaluate(def, params, running, sets, true)).flatMap((e) => [e.loss, e.accuracy!]);
         const packed = tf.stack(scalars);
         tf.dispose(scalars);
         await packed.data();

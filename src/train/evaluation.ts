@@ -8,6 +8,7 @@ import { denseKernelEngineApplies } from '../autodiff/model-objective.js';
 import { chainLayout } from '../autodiff/dense-chain/chain-layout.js';
 import { ChainEvaluator } from '../autodiff/dense-chain/chain-passes.js';
 import { acquireWorkspace, releaseWorkspace, type KernelWorkspace } from '../autodiff/dense-chain/dense-kernel.js';
+import { evalHelper, evalHelperEnabled, HELPER_MIN_CHUNKS, type ChunkSums } from './eval-helper.js';
 
 /** Rows per forward pass when evaluating a whole split. */
 export const EVAL_CHUNK_ROWS = 1000;
@@ -30,24 +31,36 @@ export class EvalSet {
   readonly rows: number;
   /** the uploaded chunks; undefined until the first evaluation on the backend, null when too large to keep */
   private resident: Chunk[] | null | undefined;
-  private kernel: { ws: KernelWorkspace; evaluator: ChainEvaluator; spec: ModelDef['spec'] } | null = null;
+  private kernel: KernelParts | null = null;
 
   constructor(private readonly split: Split, readonly chunkRows: number = EVAL_CHUNK_ROWS) {
     this.rows = split.rows;
     if (split.rows < 1) throw new Error('cannot evaluate on an empty split');
   }
 
-  /** the split in the dense-chain kernel's memory, for an MLP (made once; null for other models) */
-  kernelEvaluator(def: ModelDef): ChainEvaluator | null {
-    if (this.kernel?.spec === def.spec) return this.kernel.evaluator;
+  /**
+   * the split in the dense-chain kernel's memory, for an MLP (made once; null for other models): the
+   * first chunks here, and, for a split of HELPER_MIN_CHUNKS chunks or more, the second half of its
+   * chunks in the evaluation helper thread (eval-helper.ts)
+   */
+  kernelParts(def: ModelDef): KernelParts | null {
+    if (this.kernel?.spec === def.spec) return this.kernel;
     const layout = chainLayout(def);
     if (layout === null) return null;
     this.disposeKernel();
+    const s = this.split;
+    const chunks = Math.ceil(this.rows / this.chunkRows);
+    const ownRows = useHelper() && chunks >= HELPER_MIN_CHUNKS ? Math.ceil(chunks / 2) * this.chunkRows : this.rows;
+    const xw = s.x.length / s.rows;
+    const yw = s.y.length / s.rows;
     const ws = acquireWorkspace();
     try {
-      const evaluator = new ChainEvaluator(ws, layout, this.split.x, this.split.y, this.rows, this.chunkRows);
-      this.kernel = { ws, evaluator, spec: def.spec };
-      return evaluator;
+      const own = new ChainEvaluator(ws, layout, s.x.subarray(0, ownRows * xw), s.y.subarray(0, ownRows * yw), ownRows, this.chunkRows);
+      const helperPart = ownRows < this.rows
+        ? evalHelper().add(layout, s.x.slice(ownRows * xw), s.y.slice(ownRows * yw), this.rows - ownRows, this.chunkRows)
+        : null;
+      this.kernel = { ws, own, helperPart, spec: def.spec };
+      return this.kernel;
     } catch (e) {
       releaseWorkspace(ws);
       throw e;
@@ -55,8 +68,16 @@ export class EvalSet {
   }
 
   private disposeKernel(): void {
-    if (this.kernel !== null) releaseWorkspace(this.kernel.ws);
+    if (this.kernel !== null) {
+      releaseWorkspace(this.kernel.ws);
+      if (this.kernel.helperPart !== null) evalHelper().remove(this.kernel.helperPart);
+    }
     this.kernel = null;
+  }
+
+  /** forgets the kernel copy (the next evaluation makes it again) */
+  resetKernel(): void {
+    this.disposeKernel();
   }
 
   private chunks(): Chunk[] {
@@ -100,6 +121,18 @@ export class EvalSet {
   }
 }
 
+/** an MLP split in kernel memory: its first chunks here, the rest (if any) in the helper thread */
+export interface KernelParts {
+  ws: KernelWorkspace;
+  own: ChainEvaluator;
+  helperPart: number | null;
+  spec: ModelDef['spec'];
+}
+
+/** set when the helper thread failed: evaluation goes on in the training thread alone */
+let helperBroken = false;
+const useHelper = () => !helperBroken && evalHelperEnabled();
+
 export interface Evaluation {
   /** mean loss over the split's rows, as a scalar tensor (caller owns) */
   loss: tf.Scalar;
@@ -112,13 +145,13 @@ export interface Evaluation {
  * running averages. Results stay on the device so the training loop reads everything of a step at
  * once. Results are in the order of `sets`.
  */
-export function evaluate(
+export async function evaluate(
   def: ModelDef,
   params: tf.Tensor1D,
   running: BatchNormRunning,
   sets: EvalSet[],
   classifier: boolean,
-): Evaluation[] {
+): Promise<Evaluation[]> {
   if (denseKernelEngineApplies(def)) return evaluateOnKernel(def, params, sets, classifier);
   const table = new ParamTable(def.spec, params);
   try {
@@ -153,18 +186,36 @@ export function evaluate(
 /**
  * evaluate() for an MLP on the dense-chain kernel: the same chunked sums (each chunk's row losses in
  * order, then the chunks' sums in order, divided by the rows), computed on the split kept in the
- * kernel's memory; the results become scalar tensors like the backend's.
+ * kernel's memory — the second half of a large split's chunks in the helper thread at the same time;
+ * the results become scalar tensors like the backend's.
  */
-function evaluateOnKernel(def: ModelDef, params: tf.Tensor1D, sets: EvalSet[], classifier: boolean): Evaluation[] {
+async function evaluateOnKernel(def: ModelDef, params: tf.Tensor1D, sets: EvalSet[], classifier: boolean): Promise<Evaluation[]> {
   const host = Float32Array.from(params.dataSync());
+  const parts = sets.map((set) => set.kernelParts(def)!);
+  const shared = parts.flatMap((p) => (p.helperPart === null ? [] : [p.helperPart]));
+  // the helper's halves first, so that both threads work at once
+  const theirs = shared.length > 0 ? evalHelper().evaluate(host, shared) : Promise.resolve<ChunkSums[]>([]);
+  const own = parts.map((p) => p.own.evaluate(host));
+  let rest: ChunkSums[];
+  try {
+    rest = await theirs;
+  } catch {
+    // the helper thread failed: go on without it (the same sums, in this thread)
+    helperBroken = true;
+    sets.forEach((set) => set.resetKernel());
+    return evaluateOnKernel(def, params, sets, classifier);
+  }
   const f = Math.fround;
-  return sets.map((set) => {
-    const { lossSums, hits } = set.kernelEvaluator(def)!.evaluate(host);
+  let next = 0;
+  return sets.map((set, i) => {
+    const sums = parts[i].helperPart === null ? [own[i]] : [own[i], rest[next++]];
     let loss = 0;
     let hit = 0;
-    for (let i = 0; i < lossSums.length; i++) {
-      loss = f(loss + lossSums[i]);
-      hit += hits[i];
+    for (const { lossSums, hits } of sums) {
+      for (let c = 0; c < lossSums.length; c++) {
+        loss = f(loss + lossSums[c]);
+        hit += hits[c];
+      }
     }
     const r: Evaluation = { loss: tf.scalar(f(loss / set.rows)) };
     if (classifier) r.accuracy = tf.scalar(f(hit / set.rows));

@@ -93,7 +93,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const running = bn.averages();
         const first = scalars.length;
         try {
-          for (const e of evaluate(model, params, running, evalSets, classifier)) {
+          for (const e of await evaluate(model, params, running, evalSets, classifier)) {
             scalars.push(e.loss);
             if (e.accuracy) scalars.push(e.accuracy);
           }

@@ -4,6 +4,7 @@
  * each stops its run after the current step, marks it interrupted and exits.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { DataOptions } from '../data/types.js';
 import type { Liveness } from '../store/liveness.js';
@@ -24,6 +25,16 @@ export interface PoolOptions {
 const WORKER_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url));
 const FROM_SOURCES = WORKER_ENTRY.endsWith('.ts');
 
+/**
+ * The workers' environment: with as many worker processes as cores, evaluation's helper thread
+ * (eval-helper.ts) would only compete with the other runs for the cores, so it is off unless the
+ * user set SFN_EVAL_THREADS.
+ */
+function workerEnv(workers: number): NodeJS.ProcessEnv {
+  if (process.env.SFN_EVAL_THREADS !== undefined || workers < availableParallelism()) return process.env;
+  return { ...process.env, SFN_EVAL_THREADS: '1' };
+}
+
 /** Runs the jobs (a list, or a source asked whenever a worker is free) in `o.workers` processes (fewer for a shorter list). */
 export async function runInWorkers(jobs: RunJob[] | JobSource, o: PoolOptions, signal: AbortSignal, emit: Emit): Promise<void> {
   const source = Array.isArray(jobs) ? jobQueue(jobs) : jobs;
@@ -35,7 +46,7 @@ export async function runInWorkers(jobs: RunJob[] | JobSource, o: PoolOptions, s
 
   const one = (worker: number) =>
     new Promise<void>((resolve) => {
-      const child = fork(WORKER_ENTRY, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER_ENTRY, [], { execArgv, env: workerEnv(count), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       let current: RunJob | undefined;
       let fatal = false;
