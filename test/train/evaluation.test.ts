@@ -42,6 +42,15 @@ async function both(def: ModelDef, splits: Split[], classifier: boolean, seed: n
   return out;
 }
 
+/** random Fashion-MNIST-shaped splits (784 inputs, 10 classes) of a given number of rows */
+const fashionShaped = (rng: Rng) => (rows: number): Split => ({
+  x: Float32Array.from({ length: rows * 784 }, () => rng.normal()),
+  y: Float32Array.from({ length: rows }, () => rng.int(10)),
+  rows,
+  inputShape: [784],
+  targetShape: [],
+});
+
 test('wasm: UCI Energy validation and test losses from the kernel equal the backend evaluation to the last bit', async () => {
   const d = await uciEnergy();
   const [kernel, layers] = await both(modelByName('uci-mlp'), [d.val, d.test], false, 3);
@@ -50,14 +59,7 @@ test('wasm: UCI Energy validation and test losses from the kernel equal the back
 });
 
 test('wasm: Fashion-MNIST-shaped classification: losses within float32 rounding, accuracies equal', async () => {
-  const rng = new Rng(8);
-  const split = (rows: number): Split => ({
-    x: Float32Array.from({ length: rows * 784 }, () => rng.normal()),
-    y: Float32Array.from({ length: rows }, () => rng.int(10)),
-    rows,
-    inputShape: [784],
-    targetShape: [],
-  });
+  const split = fashionShaped(new Rng(8));
   const [kernel, layers] = await both(modelByName('fmnist-mlp'), [split(250), split(120)], true, 5);
   for (const i of [0, 2]) assert.ok(Math.abs(kernel[i] - layers[i]) <= 1e-6 * layers[i], `loss ${kernel[i]} vs ${layers[i]}`);
   for (const i of [1, 3]) assert.equal(kernel[i], layers[i]);
@@ -65,14 +67,7 @@ test('wasm: Fashion-MNIST-shaped classification: losses within float32 rounding,
 
 test('wasm: a split of 4 or more chunks is shared with the evaluation helper thread, with the same bits as one thread', async () => {
   await initBackend('wasm', { tapeGradients: false });
-  const rng = new Rng(9);
-  const split = (rows: number): Split => ({
-    x: Float32Array.from({ length: rows * 784 }, () => rng.normal()),
-    y: Float32Array.from({ length: rows }, () => rng.int(10)),
-    rows,
-    inputShape: [784],
-    targetShape: [],
-  });
+  const split = fashionShaped(new Rng(9));
   const def = modelByName('fmnist-mlp');
   const splits = [split(450), split(400), split(130)]; // 5 chunks (the last partial), 4 chunks, 2 chunks (not shared)
   const runs: number[][] = [];
