@@ -1,8 +1,8 @@
 /**
- * The reductions the host vector spaces share (Float64VectorSpace, Float32VectorSpace and L-BFGS's
- * float32 space): a dot product accumulated in float64 in index order (exact products for float32
- * entries, so only the summation rounds) and a Euclidean norm scaled by the largest entry so that
- * it stays finite for huge or tiny entries.
+ * The reductions the vector spaces share (Float64VectorSpace, Float32VectorSpace, L-BFGS's float32
+ * space, and TfVectorSpace when it sums on the host): a dot product accumulated in float64 in index
+ * order (exact products for float32 entries, so only the summation rounds) and a Euclidean norm
+ * scaled by the largest entry so that it stays finite for huge or tiny entries.
  */
 export function checkSameLength(a: ArrayLike<number>, b: ArrayLike<number>): void {
   if (a.length !== b.length) throw new Error(`vector lengths differ: ${a.length} vs ${b.length}`);

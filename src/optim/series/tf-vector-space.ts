@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { VectorSpace } from './vector-space.js';
+import { hostDot, hostScaledNorm } from './host-vector-ops.js';
 
 /**
  * How dot products and norms are reduced: 'float64' downloads the operands and accumulates in
@@ -60,7 +61,7 @@ export class TfVectorSpace implements VectorSpace<tf.Tensor1D> {
     if (this.dotAccumulation === 'backend') {
       return Math.sqrt(await readScalar(tf.tidy(() => tf.sum(tf.square(a)))));
     }
-    return hostNorm(await a.data());
+    return hostScaledNorm(await a.data());
   }
 
   length(a: tf.Tensor1D): number {
@@ -74,29 +75,6 @@ export class TfVectorSpace implements VectorSpace<tf.Tensor1D> {
   keep(a: tf.Tensor1D): tf.Tensor1D {
     return tf.keep(a);
   }
-}
-
-/** sum of x[i] y[i] in float64 */
-function hostDot(x: tf.TypedArray, y: tf.TypedArray): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * y[i];
-  return s;
-}
-
-/** the Euclidean norm in float64, scaled by the largest entry against overflow */
-function hostNorm(x: tf.TypedArray): number {
-  let scale = 0;
-  for (let i = 0; i < x.length; i++) {
-    const t = Math.abs(x[i]);
-    if (!(t <= scale)) scale = t; // also picks up NaN, which then propagates
-  }
-  if (scale === 0 || !Number.isFinite(scale)) return scale;
-  let s = 0;
-  for (let i = 0; i < x.length; i++) {
-    const t = x[i] / scale;
-    s += t * t;
-  }
-  return scale * Math.sqrt(s);
 }
 
 /** the value of a one-element tensor, which is then freed */
