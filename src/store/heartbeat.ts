@@ -6,8 +6,8 @@
  * finds (taken over after a silence, or ended elsewhere) is lost: its signal aborts and it is released.
  * An in-memory SQLite database cannot be opened from another thread: its beats run on the main thread.
  */
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../util/worker-thread.js';
 
 export type HeldKind = 'run' | 'trial';
 
@@ -122,20 +122,13 @@ export class Heartbeat {
   private ensureThread(): Worker {
     if (this.thread) return this.thread;
     const workerData: HeartbeatThreadData = { target: this.source as HeartbeatTarget, intervalMs: this.intervalMs };
-    // from the TypeScript sources (tests, development) the thread registers tsx before loading its entry
-    const thread = THREAD_ENTRY.pathname.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(THREAD_ENTRY.href)}); })`,
-          { eval: true, workerData },
-        )
-      : new Worker(fileURLToPath(THREAD_ENTRY), { workerData });
-    thread.unref(); // never keeps the process alive
     this.threadReady = false;
-    thread.on('message', (m: FromHeartbeatThread) => {
+    // never keeps the process alive
+    const thread = startWorkerThread(THREAD_ENTRY, (m: FromHeartbeatThread) => {
       if (m.type === 'ready') this.threadReady = true;
       else if (m.type === 'lost') this.lose(m.item, `${m.item.kind} ${m.item.id} is no longer held by this process (taken over after a silence, or ended elsewhere)`);
       else if (m.type === 'error') this.lastError = m.message;
-    });
+    }, { workerData });
     thread.on('error', (e) => (this.lastError = e.message));
     thread.on('exit', () => {
       if (this.thread === thread) this.thread = null;

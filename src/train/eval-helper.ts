@@ -7,9 +7,9 @@
  * results are bit for bit those of one thread. One helper per process, started on first use, never
  * keeping the process alive; SFN_EVAL_THREADS=1 turns it off (as does a machine with one core).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { startWorkerThread } from '../util/worker-thread.js';
 import type { ChainLayout } from '../autodiff/dense-chain/chain-layout.js';
 import type { FromEvalThread, ToEvalThread } from './eval-thread.js';
 
@@ -42,11 +42,8 @@ class EvalHelper {
   private failed: Error | null = null;
 
   constructor() {
-    // from the TypeScript sources (tests, development) the thread registers tsx before loading its entry
-    this.thread = THREAD_ENTRY.pathname.endsWith('.ts')
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(THREAD_ENTRY.href)}); })`, { eval: true })
-      : new Worker(fileURLToPath(THREAD_ENTRY));
-    this.thread.on('message', (m: FromEvalThread) => {
+    // idle, it never keeps the process alive; an awaited answer refs it (evaluate)
+    this.thread = startWorkerThread(THREAD_ENTRY, (m: FromEvalThread) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
@@ -61,8 +58,6 @@ class EvalHelper {
     };
     this.thread.on('error', fail);
     this.thread.on('exit', (code) => fail(new Error(`the evaluation helper thread exited (code ${code})`)));
-    // idle, it never keeps the process alive (unref after the listeners: adding one refs the port again)
-    this.thread.unref();
   }
 
   private post(m: ToEvalThread): void {
