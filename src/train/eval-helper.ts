@@ -11,6 +11,7 @@ import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { startWorkerThread } from '../util/worker-thread.js';
 import type { ChainLayout } from '../autodiff/dense-chain/chain-layout.js';
+import type { ChunkSums } from '../autodiff/dense-chain/chain-passes.js';
 import type { FromEvalThread, ToEvalThread } from './eval-thread.js';
 
 const THREAD_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './eval-thread.ts' : './eval-thread.js', import.meta.url);
@@ -18,17 +19,13 @@ const THREAD_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './eval-thread.ts
 /** a split is shared with the helper only from this many chunks on (below, the hand-off costs more than it saves) */
 export const HELPER_MIN_CHUNKS = 4;
 
-export interface ChunkSums {
-  lossSums: number[];
-  hits: number[];
-}
 
 /** whether evaluation may use the helper thread (SFN_EVAL_THREADS, default 2 where there are 2 cores) */
 export function evalHelperEnabled(): boolean {
   const raw = process.env.SFN_EVAL_THREADS?.trim();
   if (raw !== undefined && raw !== '') {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`SFN_EVAL_THREADS must be 1 or 2 (threads for evaluation), got '${raw}'`);
+    if (n !== 1 && n !== 2) throw new Error(`SFN_EVAL_THREADS must be 1 or 2 (threads for evaluation), got '${raw}'`);
     return n >= 2;
   }
   return availableParallelism() >= 2;

@@ -7,7 +7,7 @@
  *   { type: 'remove', part }                                      free it
  */
 import { parentPort } from 'node:worker_threads';
-import { ChainEvaluator } from '../autodiff/dense-chain/chain-passes.js';
+import { ChainEvaluator, type ChunkSums } from '../autodiff/dense-chain/chain-passes.js';
 import type { ChainLayout } from '../autodiff/dense-chain/chain-layout.js';
 import { acquireWorkspace, releaseWorkspace, type KernelWorkspace } from '../autodiff/dense-chain/dense-kernel.js';
 
@@ -17,7 +17,7 @@ export type ToEvalThread =
   | { type: 'remove'; part: number };
 
 export type FromEvalThread =
-  | { id: number; results: { lossSums: number[]; hits: number[] }[] }
+  | { id: number; results: ChunkSums[] }
   | { id: number; error: string };
 
 const parts = new Map<number, { ws: KernelWorkspace; evaluator: ChainEvaluator }>();

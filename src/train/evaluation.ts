@@ -6,9 +6,9 @@ import { predict, type BatchNormRunning } from '../autodiff/forward-pass.js';
 import { rowLosses } from '../autodiff/layers/loss.js';
 import { denseKernelEngineApplies } from '../autodiff/model-objective.js';
 import { chainLayout } from '../autodiff/dense-chain/chain-layout.js';
-import { ChainEvaluator } from '../autodiff/dense-chain/chain-passes.js';
+import { ChainEvaluator, type ChunkSums } from '../autodiff/dense-chain/chain-passes.js';
 import { acquireWorkspace, releaseWorkspace, type KernelWorkspace } from '../autodiff/dense-chain/dense-kernel.js';
-import { evalHelper, evalHelperEnabled, HELPER_MIN_CHUNKS, type ChunkSums } from './eval-helper.js';
+import { evalHelper, evalHelperEnabled, HELPER_MIN_CHUNKS } from './eval-helper.js';
 
 /** Rows per forward pass when evaluating a whole split. */
 export const EVAL_CHUNK_ROWS = 1000;

@@ -335,6 +335,12 @@ interface HvpScratch {
   vT: number;
 }
 
+/** per chunk of an evaluated split, in chunk order: the sum of its rows' losses and its hits */
+export interface ChunkSums {
+  lossSums: number[];
+  hits: number[];
+}
+
 /**
  * Evaluation of a dense chain on a split kept in kernel memory: the summed row losses and the number
  * of rows classified correctly, chunk by chunk as evaluation.ts does (the row losses of each chunk
@@ -360,7 +366,7 @@ export class ChainEvaluator {
   }
 
   /** per chunk: the sum of its rows' losses and its hits (classifiers), in chunk order */
-  evaluate(params: Float32Array): { lossSums: number[]; hits: number[] } {
+  evaluate(params: Float32Array): ChunkSums {
     const { ws, layout } = this;
     const k = ws.k;
     ws.f32.set(params.subarray(0, layout.size), this.flatParams >> 2);

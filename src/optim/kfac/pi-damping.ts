@@ -30,9 +30,14 @@ export interface InverseOptions {
   what?: string;
 }
 
-async function trace(m: tf.Tensor2D): Promise<number> {
+/** the diagonal of a square matrix, as a vector */
+function diagonalOf(m: tf.Tensor2D): tf.Tensor1D {
   const n = m.shape[0];
-  const t = tf.tidy(() => tf.sum(tf.stridedSlice(tf.reshape(m, [n * n]), [0], [n * n], [n + 1])));
+  return tf.stridedSlice(tf.reshape(m, [n * n]), [0], [n * n], [n + 1]) as tf.Tensor1D;
+}
+
+async function trace(m: tf.Tensor2D): Promise<number> {
+  const t = tf.tidy(() => tf.sum(diagonalOf(m)));
   try {
     return (await t.data())[0];
   } finally {
@@ -44,7 +49,7 @@ async function trace(m: tf.Tensor2D): Promise<number> {
 async function dampedInverse(m: tf.Tensor2D, norm: number, damping: number, factor: number, o: InverseOptions, which: string): Promise<FactorInverse> {
   const n = m.shape[0];
   if (n > (o.hostMaxSize ?? HOST_LEAF)) {
-    const diagonalTensor = tf.tidy(() => tf.stridedSlice(tf.reshape(m, [n * n]), [0], [n * n], [n + 1]));
+    const diagonalTensor = tf.tidy(() => diagonalOf(m));
     let diagonal: Float32Array | Int32Array | Uint8Array;
     try {
       diagonal = await diagonalTensor.data();
