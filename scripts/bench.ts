@@ -28,6 +28,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { initBackend, describeBackend, formatBackend } from '../src/backend/index.js';
+import { denseNativeTier } from '../src/autodiff/dense-chain/dense-kernel.js';
 import { GROUPS, type Figure } from './bench/figures.js';
 import { blockReps, median, settle, stats, timeBlockWithCpu, type TimeStats } from './bench/timing.js';
 import { findPeerPython, Peer } from './bench/peer.js';
@@ -43,6 +44,10 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 // the engine never uses tf.grad: skip loading the tape gradients
 const backend = await initBackend(arg('backend', process.env.SFN_BACKEND ?? 'wasm'), { tapeGradients: false });
 log(formatBackend());
+// which matrix products the MLPs' dense-chain kernel uses (SFN_DENSE_NATIVE; see dense-native.ts)
+const nativeTier = denseNativeTier();
+const denseKernel = nativeTier === null ? 'WebAssembly SIMD' : `WebAssembly SIMD, native ${nativeTier.name} matrix products`;
+log(`dense-chain kernel: ${denseKernel}`);
 const rounds = Number(arg('rounds', '15'));
 const blockMs = Number(arg('block-ms', '20'));
 const only = arg('only', '').split(',').filter(Boolean);
@@ -157,6 +162,7 @@ console.log(JSON.stringify({
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadStart: startLoad, loadEnd: load() },
   ...describeBackend(),
   backend,
+  denseKernel,
   peer: peers.length ? { name: peers[0].info!.peer, threads: peers.map((p) => p.threads) } : (peerNote ?? null),
   rounds,
   tensorsLeft: tf.memory().numTensors,

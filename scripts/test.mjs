@@ -13,6 +13,10 @@ if (!distIsFresh()) {
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 
+// the optional native kernel, rebuilt when its sources changed (a failed build leaves WebAssembly)
+const native = spawnSync(process.execPath, ['scripts/build-native.mjs', '--if-stale'], { stdio: 'inherit' });
+if (native.status !== 0) process.exit(native.status ?? 1);
+
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);

@@ -1,4 +1,5 @@
 import { DENSE_KERNEL_WASM } from './dense-kernel-wasm.js';
+import { selectDenseNative, type DenseNativeTier } from './dense-native.js';
 
 /**
  * The dense-chain kernel (dense-kernel.wat): matrix products and elementwise passes in WebAssembly
@@ -41,6 +42,35 @@ export function denseKernelAvailable(): boolean {
   return compile() !== null;
 }
 
+let native: DenseNativeTier | null | undefined;
+
+/** the native tier new workspaces use (SFN_DENSE_NATIVE, read once), or null for WebAssembly alone */
+export function denseNativeTier(): DenseNativeTier | null {
+  if (native === undefined) native = selectDenseNative();
+  return native;
+}
+
+/**
+ * Chooses the matrix products of workspaces made from now on (`auto`, `off` or a tier, as
+ * SFN_DENSE_NATIVE) and drops the pooled ones; for tests and benchmarks that compare the two.
+ */
+export function useDenseNative(choice: string): DenseNativeTier | null {
+  native = selectDenseNative(choice);
+  pool.length = 0;
+  return native;
+}
+
+/** the WebAssembly exports with gemm_nn and gemm_tn computed natively over the same memory */
+function withNativeGemm(wasm: DenseKernelExports, { tier, addon }: DenseNativeTier): DenseKernelExports {
+  const memory = wasm.memory;
+  return {
+    ...wasm,
+    memory,
+    gemm_nn: (a, lda, b, ldb, c, ldc, m, k, n, bias) => addon.gemm(tier, false, memory.buffer, a, lda, b, ldb, c, ldc, m, k, n, bias),
+    gemm_tn: (a, lda, b, ldb, c, ldc, m, k, n) => addon.gemm(tier, true, memory.buffer, a, lda, b, ldb, c, ldc, m, k, n, 0),
+  };
+}
+
 const PAGE = 65536;
 /** the first bytes stay unused, so that offset 0 can mean "no array" */
 const FIRST = 64;
@@ -58,7 +88,9 @@ export class KernelWorkspace {
   constructor() {
     const module = compile();
     if (module === null) throw new Error('the dense-chain kernel needs WebAssembly SIMD, which this runtime lacks');
-    this.k = new WebAssembly.Instance(module).exports as unknown as DenseKernelExports;
+    const wasm = new WebAssembly.Instance(module).exports as unknown as DenseKernelExports;
+    const tier = denseNativeTier();
+    this.k = tier === null ? wasm : withNativeGemm(wasm, tier);
     this.view = new Float32Array(this.k.memory.buffer);
   }
 
