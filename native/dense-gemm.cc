@@ -56,12 +56,19 @@ struct V {
 #include "gemm-body.inc"
 }  // namespace sse
 
-// ---- AVX2: eight floats --------------------------------------------------------------------------
-#pragma GCC push_options
-#pragma GCC target("avx2")
+// Code between SFN_TARGET_BEGIN("isa") and SFN_TARGET_END may use that instruction set: it runs only
+// where tierSupported() found it, so the rest of the addon needs nothing beyond x86-64's SSE2.
+#define SFN_PRAGMA(x) _Pragma(#x)
 #ifdef __clang__
-#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#define SFN_TARGET_BEGIN(isa) SFN_PRAGMA(clang attribute push(__attribute__((target(isa))), apply_to = function))
+#define SFN_TARGET_END SFN_PRAGMA(clang attribute pop)
+#else
+#define SFN_TARGET_BEGIN(isa) SFN_PRAGMA(GCC push_options) SFN_PRAGMA(GCC target(isa))
+#define SFN_TARGET_END SFN_PRAGMA(GCC pop_options)
 #endif
+
+// ---- AVX2: eight floats --------------------------------------------------------------------------
+SFN_TARGET_BEGIN("avx2")
 namespace avx2 {
 struct V {
   using T = __m256;
@@ -81,17 +88,10 @@ struct V {
 };
 #include "gemm-body.inc"
 }  // namespace avx2
-#ifdef __clang__
-#pragma clang attribute pop
-#endif
-#pragma GCC pop_options
+SFN_TARGET_END
 
 // ---- AVX-512: sixteen floats ---------------------------------------------------------------------
-#pragma GCC push_options
-#pragma GCC target("avx512f")
-#ifdef __clang__
-#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
-#endif
+SFN_TARGET_BEGIN("avx512f")
 namespace avx512 {
 struct V {
   using T = __m512;
@@ -106,10 +106,7 @@ struct V {
 };
 #include "gemm-body.inc"
 }  // namespace avx512
-#ifdef __clang__
-#pragma clang attribute pop
-#endif
-#pragma GCC pop_options
+SFN_TARGET_END
 #endif  // SFN_X86
 
 // ---- tiers -----------------------------------------------------------------------------------------
