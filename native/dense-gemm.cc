@@ -126,13 +126,22 @@ static const Tier kTiers[] = {
 };
 static constexpr int kTierCount = sizeof(kTiers) / sizeof(kTiers[0]);
 
+// which tiers this CPU runs, asked of the CPU once (the first call; C++ makes that thread-safe), not
+// on every product
 static bool tierSupported(int t) {
+  struct Table {
+    bool runs[kTierCount];
+    Table() {
+      for (int i = 0; i < kTierCount; i++) runs[i] = true;
 #ifdef SFN_X86
-  __builtin_cpu_init();
-  if (t == 2) return __builtin_cpu_supports("avx2");
-  if (t == 3) return __builtin_cpu_supports("avx512f");
+      __builtin_cpu_init();
+      runs[2] = __builtin_cpu_supports("avx2");
+      runs[3] = __builtin_cpu_supports("avx512f");
 #endif
-  return t >= 0 && t < kTierCount;
+    }
+  };
+  static const Table table;
+  return t >= 0 && t < kTierCount && table.runs[t];
 }
 
 // ---- Node-API ----------------------------------------------------------------------------------------
@@ -152,7 +161,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
     return fail(env, "gemm takes 13 arguments");
   int32_t tier;
   bool transposeA;
-  if (napi_get_value_int32(env, argv[0], &tier) != napi_ok || tier < 0 || tier >= kTierCount || !tierSupported(tier))
+  if (napi_get_value_int32(env, argv[0], &tier) != napi_ok || !tierSupported(tier))
     return fail(env, "gemm: no such instruction-set tier on this CPU");
   if (napi_get_value_bool(env, argv[1], &transposeA) != napi_ok) return fail(env, "gemm: transposeA must be a boolean");
   void* data;
