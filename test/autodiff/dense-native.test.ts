@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 import { modelObjective } from '../../src/autodiff/model-objective.js';
 import { KernelWorkspace, useDenseNative } from '../../src/autodiff/dense-chain/dense-kernel.js';
-import { DENSE_NATIVE_PATH, denseNativeAddon, selectDenseNative } from '../../src/autodiff/dense-chain/dense-native.js';
+import { DENSE_NATIVE_PATH, denseNativeAddon, selectDenseNative, type DenseNativeAddon } from '../../src/autodiff/dense-chain/dense-native.js';
 import { disposeBatch, toEngineBatch } from '../../src/check/engine.js';
 import { makeProblemFor } from '../../src/check/problem.js';
 import { modelByName } from '../../src/models/zoo.js';
@@ -39,8 +39,15 @@ const random = (rng: Rng, n: number) => Float32Array.from({ length: n }, () => r
 test('every tier: gemm_nn and gemm_tn sum each product in order from zero or the bias, as plain float32 loops and the WebAssembly kernel do', { skip }, () => {
   const addon = denseNativeAddon()!;
   const rng = new Rng(11);
-  const wasm = useDenseNative('off');
-  assert.equal(wasm, null);
+  try {
+    assert.equal(useDenseNative('off'), null);
+    gemmsAgainstLoopsAndWasm(addon, rng);
+  } finally {
+    useDenseNative('auto');
+  }
+});
+
+function gemmsAgainstLoopsAndWasm(addon: DenseNativeAddon, rng: Rng): void {
   const ws = new KernelWorkspace();
   // rows with and without tails of each tier's row block; widths below, at and past one 16-lane vector
   // and one 64-column panel, odd widths (the addon takes any), strides wider than the matrix, k = 0
@@ -81,8 +88,7 @@ test('every tier: gemm_nn and gemm_tn sum each product in order from zero or the
       }
     }
   }
-  useDenseNative('auto');
-});
+}
 
 test('the native products refuse matrices outside the kernel memory, unknown tiers and bad arguments', { skip }, () => {
   const addon = denseNativeAddon()!;
@@ -109,7 +115,7 @@ test('SFN_DENSE_NATIVE: auto takes AVX-512 or AVX2 where the CPU has them, off a
   const expected = ['avx512', 'avx2'].find((t) => names.includes(t));
   assert.equal(auto?.name, expected, `auto on a CPU with ${names.join(', ') || 'no addon'}`);
   if (!built) {
-    assert.throws(() => selectDenseNative('portable'), /not built .* npm run build:native/);
+    assert.throws(() => selectDenseNative('portable'), /SFN_DENSE_NATIVE=portable: the native kernel is not built \(.* is missing\); run `npm run build:native`/);
     return;
   }
   assert.equal(selectDenseNative('portable')?.name, 'portable');

@@ -26,17 +26,22 @@ export const DENSE_NATIVE_CHOICES = ['auto', 'off', 'avx512', 'avx2', 'sse2', 'p
 export const DENSE_NATIVE_PATH = fileURLToPath(new URL('../../../native/build/Release/sfn_dense.node', import.meta.url));
 
 let addon: DenseNativeAddon | null | undefined;
+/** why the addon is null: not built, or built but refused by this Node (another Node version or platform) */
+let unavailable = '';
 
 /** the addon, or null when it was not built (or does not load here) */
 export function denseNativeAddon(): DenseNativeAddon | null {
   if (addon !== undefined) return addon;
   addon = null;
-  if (existsSync(DENSE_NATIVE_PATH)) {
-    try {
-      addon = createRequire(import.meta.url)(DENSE_NATIVE_PATH) as DenseNativeAddon;
-    } catch {
-      addon = null; // built for another Node or CPU: the WebAssembly kernel serves
-    }
+  if (!existsSync(DENSE_NATIVE_PATH)) {
+    unavailable = `the native kernel is not built (${DENSE_NATIVE_PATH} is missing); run \`npm run build:native\``;
+    return addon;
+  }
+  try {
+    addon = createRequire(import.meta.url)(DENSE_NATIVE_PATH) as DenseNativeAddon;
+  } catch (e) {
+    // `auto` goes on with the WebAssembly kernel; a forced tier says why it cannot
+    unavailable = `the native kernel does not load (${e instanceof Error ? e.message : String(e)}); rebuild it with \`npm run build:native\``;
   }
   return addon;
 }
@@ -57,7 +62,7 @@ export function selectDenseNative(choice = process.env.SFN_DENSE_NATIVE ?? 'auto
   const wanted = choice === 'auto' ? FASTER_THAN_WASM.find((t) => names.includes(t)) : choice;
   if (wanted === undefined || found === null) {
     if (choice === 'auto') return null;
-    throw new Error(`SFN_DENSE_NATIVE=${choice}: the native kernel is not built (${DENSE_NATIVE_PATH} is missing); run \`npm run build:native\` or unset SFN_DENSE_NATIVE`);
+    throw new Error(`SFN_DENSE_NATIVE=${choice}: ${unavailable} or unset SFN_DENSE_NATIVE`);
   }
   const tier = names.indexOf(wanted);
   if (tier < 0) {
