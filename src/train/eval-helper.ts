@@ -19,7 +19,6 @@ const THREAD_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './eval-thread.ts
 /** a split is shared with the helper only from this many chunks on (below, the hand-off costs more than it saves) */
 export const HELPER_MIN_CHUNKS = 4;
 
-
 /** whether evaluation may use the helper thread (SFN_EVAL_THREADS, default 2 where there are 2 cores) */
 export function evalHelperEnabled(): boolean {
   const raw = process.env.SFN_EVAL_THREADS?.trim();

@@ -47,7 +47,7 @@ export class EvalSet {
     if (this.kernel?.spec === def.spec) return this.kernel;
     const layout = chainLayout(def);
     if (layout === null) return null;
-    this.disposeKernel();
+    this.resetKernel();
     const s = this.split;
     const chunks = Math.ceil(this.rows / this.chunkRows);
     const ownRows = useHelper() && chunks >= HELPER_MIN_CHUNKS ? Math.ceil(chunks / 2) * this.chunkRows : this.rows;
@@ -67,17 +67,13 @@ export class EvalSet {
     }
   }
 
-  private disposeKernel(): void {
+  /** forgets the kernel copy (the next evaluation makes it again) */
+  resetKernel(): void {
     if (this.kernel !== null) {
       releaseWorkspace(this.kernel.ws);
       if (this.kernel.helperPart !== null) evalHelper().remove(this.kernel.helperPart);
     }
     this.kernel = null;
-  }
-
-  /** forgets the kernel copy (the next evaluation makes it again) */
-  resetKernel(): void {
-    this.disposeKernel();
   }
 
   private chunks(): Chunk[] {
@@ -117,7 +113,7 @@ export class EvalSet {
   dispose(): void {
     if (this.resident) for (const c of this.resident) tf.dispose([c.x, c.y]);
     this.resident = undefined;
-    this.disposeKernel();
+    this.resetKernel();
   }
 }
 
